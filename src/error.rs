@@ -1,0 +1,121 @@
+//! The crate's error type: every failure caused by user input names the offending argument or key.
+
+use thiserror::Error;
+
+/// Result alias used throughout brainburn.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong because of what a user asked for.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// An argument has an invalid value (`arg` names it).
+    #[error("invalid argument `{arg}`: {reason}")]
+    InvalidArgument { arg: String, reason: String },
+
+    /// A backend name that brainburn does not know.
+    #[error("unknown backend `{0}` (expected one of: flex, ndarray, wgpu, cuda)")]
+    UnknownBackend(String),
+
+    /// A backend that exists but was not compiled into this build.
+    #[error("backend `{0}` was not compiled in (enable the cargo feature `{0}`)")]
+    BackendNotCompiled(String),
+
+    /// A precision that the chosen backend cannot use.
+    #[error("precision `{precision}` is not supported on backend `{backend}`")]
+    UnsupportedPrecision { backend: String, precision: String },
+
+    /// The backend's default float dtype is already fixed to another precision in this process
+    /// (Burn locks a device's defaults at its first tensor; autodiff creates gradient seeds with
+    /// them, so mixing precisions on one device would silently lose float64 accuracy).
+    #[error(
+        "backend `{backend}` is already set to {locked} in this process; cannot also use {requested}"
+    )]
+    PrecisionLocked {
+        backend: String,
+        locked: String,
+        requested: String,
+    },
+
+    /// Shapes that do not agree (`what` names the tensor or key).
+    #[error("shape mismatch for `{what}`: expected {expected:?}, got {got:?}")]
+    ShapeMismatch {
+        what: String,
+        expected: Vec<usize>,
+        got: Vec<usize>,
+    },
+
+    /// Data types that do not agree.
+    #[error("dtype mismatch for `{what}`: expected {expected}, got {got}")]
+    DTypeMismatch {
+        what: String,
+        expected: String,
+        got: String,
+    },
+
+    /// A key (state, parameter, monitor, group) that does not exist.
+    #[error("unknown key `{key}`{hint}")]
+    UnknownKey { key: String, hint: String },
+
+    /// A name used twice where names must be unique.
+    #[error("duplicate name `{0}`")]
+    DuplicateName(String),
+
+    /// Operation not allowed in the current mode (e.g. adding a batch axis on reset).
+    #[error("mode error: {0}")]
+    Mode(String),
+
+    /// A checkpoint or data file that cannot be used.
+    #[error("bad file `{path}`: {reason}")]
+    BadFile { path: String, reason: String },
+
+    /// Missing or unexpected keys when strictly loading a state dict.
+    #[error("state dict does not match: missing keys {missing:?}, unexpected keys {unexpected:?}")]
+    KeyMismatch {
+        missing: Vec<String>,
+        unexpected: Vec<String>,
+    },
+
+    /// A failure reported by the tensor backend while executing or reading back.
+    #[error("backend error: {0}")]
+    Backend(String),
+
+    /// Input/output errors with the path involved.
+    #[error("i/o error on `{path}`: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidArgument`].
+    pub fn arg(arg: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            arg: arg.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::UnknownKey`] with an optional hint (e.g. the valid keys).
+    pub fn unknown_key(key: impl Into<String>, hint: impl Into<String>) -> Self {
+        let hint = hint.into();
+        let hint = if hint.is_empty() {
+            hint
+        } else {
+            format!(" ({hint})")
+        };
+        Error::UnknownKey {
+            key: key.into(),
+            hint,
+        }
+    }
+
+    /// Shorthand for an I/O error on a path.
+    pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! # brainburn
+//!
+//! Brain-dynamics programming and trainable spiking neural networks on [Burn](https://burn.dev):
+//! BrainPy's programming model — neuron groups, ion channels, synapses, delays, modes, surrogate
+//! gradients, `train_vars`, `state_dict` — as Rust types that run on CPU and GPU backends and
+//! train with Burn's autodiff.
+//!
+//! The behavioural contract is BrainPy 2.4.6 (units ms, mV, µA/cm², mS/cm²), with the
+//! deliberate differences listed in the crate's docs (guarded singularities, integer delays,
+//! STP that acts on AMPA/GABAa, missing/unexpected keys the right way round).
+
+pub mod backend;
+pub mod dynamics;
+pub mod error;
+pub mod geometry;
+pub mod init;
+pub mod integrate;
+pub mod math;
+pub mod mode;
+pub mod network;
+pub mod neuron;
+pub mod param;
+pub mod plot;
+pub mod spikes;
+pub mod state;
+pub mod surrogate;
+pub mod synapse;
+pub mod tensor_io;
+
+pub use burn;
+
+/// The names most programs need.
+pub mod prelude {
+    pub use crate::backend::{BackendKind, Ctx, Precision};
+    pub use crate::dynamics::{Dynamics, StepTime};
+    pub use crate::error::{Error, Result};
+    pub use crate::geometry::Geometry;
+    pub use crate::init::Initializer;
+    pub use crate::integrate::Method;
+    pub use crate::mode::Mode;
+    pub use crate::network::Network;
+    pub use crate::neuron::*;
+    pub use crate::param::{ParamSpec, trainable};
+    pub use crate::spikes::Spikes;
+    pub use crate::surrogate::{SpikeFunction, Surrogate, SurrogateFunction, TwoInputSurrogate};
+    pub use crate::synapse::Synapse;
+}

@@ -1,0 +1,158 @@
+//! Neuron groups (SPEC §1, §3): the group contract and the models.
+
+mod input_groups;
+mod leaky;
+mod lif;
+
+pub use input_groups::{PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig};
+pub use leaky::{LeakyIntegrator, LeakyIntegratorConfig};
+pub use lif::{Lif, LifConfig, SpikeReset};
+
+use burn::tensor::{Bool, Tensor};
+
+use crate::dynamics::{Dynamics, StepTime};
+use crate::error::{Error, Result};
+use crate::geometry::Geometry;
+use crate::math::TVal;
+use crate::spikes::Spikes;
+
+/// A population of neurons (BrainPy's `NeuGroup`).
+///
+/// Input accumulates: [`NeuronGroup::add_input`] adds into the `input` state (synapse outputs
+/// do too); [`NeuronGroup::update`] integrates one step with it; the network clears it at the
+/// end of the step ([`NeuronGroup::clear_input`]).
+pub trait NeuronGroup: Dynamics {
+    /// The geometry (`size`, `keep_size`, `num`, `varshape`).
+    fn geometry(&self) -> &Geometry;
+
+    /// Advances one step using the accumulated `input`.
+    fn update(&mut self, ts: &StepTime) -> Result<()>;
+
+    /// A copy behind a box (networks clone their groups).
+    fn clone_box(&self) -> Box<dyn NeuronGroup>;
+
+    /// Number of neurons.
+    fn num(&self) -> usize {
+        self.geometry().num()
+    }
+
+    /// The spikes of the last step (`None` for models without spikes, e.g. LeakyIntegrator).
+    fn spike(&self) -> Option<Spikes> {
+        let s = self.states();
+        s.contains("spike").then(|| s.spikes("spike"))
+    }
+
+    /// The membrane potential `[rows, num]`, if the model has one.
+    fn v(&self) -> Option<Tensor<2>> {
+        let s = self.states();
+        s.contains("V").then(|| s.f("V"))
+    }
+
+    /// Whether the group accepts input.
+    fn has_input(&self) -> bool {
+        self.states().contains("input")
+    }
+
+    /// `input += x`; `x` is `[rows, num]` or broadcastable to it (`[1, num]`, `[rows, 1]`).
+    fn add_input(&mut self, x: Tensor<2>) -> Result<()> {
+        let name = self.name().to_string();
+        if !self.has_input() {
+            return Err(Error::arg(
+                format!("{name}.input"),
+                "this group takes no input",
+            ));
+        }
+        let core = self.core_mut();
+        let cur = core.states.f("input");
+        let [r, c] = cur.dims();
+        let [xr, xc] = x.dims();
+        if !((xr == r || xr == 1) && (xc == c || xc == 1)) {
+            return Err(Error::ShapeMismatch {
+                what: format!("{name}.input"),
+                expected: vec![r, c],
+                got: vec![xr, xc],
+            });
+        }
+        core.states.set_f(
+            "input",
+            cur + x.cast(crate::spikes::float_dtype(core.ctx.dtype())),
+        );
+        Ok(())
+    }
+
+    /// `input = 0`.
+    fn clear_input(&mut self) {
+        if self.has_input() {
+            let core = self.core_mut();
+            let z = core.states.f("input").zeros_like();
+            core.states.set_f("input", z);
+        }
+    }
+
+    /// BrainPy's `update(x)` for a standalone group: adds `x` (if any) into `input`, advances
+    /// one step and clears `input` again (what a runner does around every step).
+    fn step_with(&mut self, ts: &StepTime, x: Option<Tensor<2>>) -> Result<()> {
+        if let Some(x) = x {
+            self.add_input(x)?;
+        }
+        self.update(ts)?;
+        self.clear_input();
+        Ok(())
+    }
+}
+
+/// `a ≥ b` elementwise, `b` a constant or a broadcastable tensor.
+pub(crate) fn ge(a: Tensor<2>, b: &TVal) -> Tensor<2, Bool> {
+    match b {
+        TVal::S(c) => a.greater_equal_elem(*c),
+        TVal::T(t) => {
+            let [r, c] = a.dims();
+            a.greater_equal(t.clone().expand([r, c]))
+        }
+    }
+}
+
+/// `a ≤ b` elementwise, `b` a constant or a broadcastable tensor.
+pub(crate) fn le(a: Tensor<2>, b: &TVal) -> Tensor<2, Bool> {
+    match b {
+        TVal::S(c) => a.lower_equal_elem(*c),
+        TVal::T(t) => {
+            let [r, c] = a.dims();
+            a.lower_equal(t.clone().expand([r, c]))
+        }
+    }
+}
+
+/// `where(mask, value, a)` with `value` a constant or a broadcastable tensor.
+pub(crate) fn where_val(a: Tensor<2>, mask: Tensor<2, Bool>, value: &TVal) -> Tensor<2> {
+    match value {
+        TVal::S(c) => a.mask_fill(mask, *c),
+        TVal::T(t) => {
+            let [r, c] = a.dims();
+            a.mask_where(mask, t.clone().expand([r, c]))
+        }
+    }
+}
+
+/// Adds Euler–Maruyama noise `σ·√dt·ξ` to `v` when the group has `noise`.
+pub(crate) fn add_noise(
+    v: Tensor<2>,
+    noise: Option<&TVal>,
+    seed: u64,
+    ts: &StepTime,
+    ctx: &crate::backend::Ctx,
+) -> Tensor<2> {
+    match noise {
+        None => v,
+        Some(sigma) => {
+            let [r, c] = v.dims();
+            let xi = crate::integrate::noise::step_normals(seed, ts.i, r * c);
+            let xi = TVal::T(ctx.tensor(xi, [r, c]));
+            let dv = xi * sigma.clone() * ts.dt.sqrt();
+            match dv {
+                TVal::T(t) => v + t,
+                TVal::S(_) => unreachable!("a tensor times anything is a tensor"),
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Model parameters: a scalar, a per-neuron tensor or an initializer, each optionally trainable.
+//!
+//! Users give a [`ParamSpec`] (from `f64`, `Vec<f64>` or an [`Initializer`], `.trainable()`);
+//! a built model holds [`NParam`]s in a keyed [`Params`] set under BrainPy's names (`tau`,
+//! `V_th`, `g_max`, ...). Untrainable scalars stay host constants (scalar tensor ops, no
+//! broadcast); everything else is a `[1, n]` Burn `Param` (frozen unless trainable), so it is
+//! moved by `to_device`, saved by `state_dict` and seen by optimizers.
+
+use burn::module::Param;
+use burn::tensor::Tensor;
+use serde::{Deserialize, Serialize};
+
+use crate::backend::Ctx;
+use crate::error::{Error, Result};
+use crate::init::Initializer;
+use crate::math::TVal;
+
+/// The value of a parameter as the user gives it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    /// One value shared by every neuron.
+    Scalar(f64),
+    /// One value per neuron (length `num`).
+    PerNeuron(Vec<f64>),
+    /// Values drawn from an initializer at the group's `varshape`.
+    Init(Initializer),
+}
+
+/// A parameter as the user gives it: a value and whether it is trained.
+///
+/// In files it is a number (`tau = 10`), a list (`tau = [5, 10, 20]`), an initializer table
+/// (`V_th = { kind = "uniform", min = 15, max = 25, seed = 1 }`) or a full table
+/// (`tau = { value = 10, trainable = true }`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ParamSpecRepr")]
+pub struct ParamSpec {
+    /// The value.
+    pub value: ParamValue,
+    /// Whether the parameter receives gradients and optimizer updates.
+    #[serde(default)]
+    pub trainable: bool,
+}
+
+/// The accepted spellings of a [`ParamSpec`] in files.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ParamSpecRepr {
+    Scalar(f64),
+    List(Vec<f64>),
+    Full {
+        value: ParamValue,
+        #[serde(default)]
+        trainable: bool,
+    },
+    Init(Initializer),
+}
+
+impl From<ParamSpecRepr> for ParamSpec {
+    fn from(r: ParamSpecRepr) -> Self {
+        match r {
+            ParamSpecRepr::Scalar(v) => v.into(),
+            ParamSpecRepr::List(v) => v.into(),
+            ParamSpecRepr::Full { value, trainable } => ParamSpec { value, trainable },
+            ParamSpecRepr::Init(i) => i.into(),
+        }
+    }
+}
+
+impl ParamSpec {
+    /// The same parameter, trainable.
+    pub fn trainable(mut self) -> Self {
+        self.trainable = true;
+        self
+    }
+
+    /// The scalar value, if the parameter is a scalar.
+    pub fn as_scalar(&self) -> Option<f64> {
+        match self.value {
+            ParamValue::Scalar(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+impl From<f64> for ParamSpec {
+    fn from(v: f64) -> Self {
+        ParamSpec {
+            value: ParamValue::Scalar(v),
+            trainable: false,
+        }
+    }
+}
+
+impl From<Vec<f64>> for ParamSpec {
+    fn from(v: Vec<f64>) -> Self {
+        ParamSpec {
+            value: ParamValue::PerNeuron(v),
+            trainable: false,
+        }
+    }
+}
+
+impl From<Initializer> for ParamSpec {
+    fn from(i: Initializer) -> Self {
+        ParamSpec {
+            value: ParamValue::Init(i),
+            trainable: false,
+        }
+    }
+}
+
+/// Shorthand: `trainable(10.0)` is a trainable scalar parameter.
+pub fn trainable(value: impl Into<ParamSpec>) -> ParamSpec {
+    value.into().trainable()
+}
+
+/// A built parameter.
+#[derive(Clone, Debug)]
+pub enum NParam {
+    /// A host constant (untrainable scalar).
+    Const(f64),
+    /// A `[1, n]` tensor (`n` = 1 for a trainable scalar, else the group size or the number of
+    /// synapses); trainable or frozen.
+    Tensor(Param<Tensor<2>>),
+}
+
+impl NParam {
+    /// Builds a parameter of a group of `num` elements with unbatched shape `varshape`.
+    /// `key` names it in errors.
+    pub fn build(spec: &ParamSpec, key: &str, varshape: &[usize], ctx: &Ctx) -> Result<Self> {
+        let num: usize = varshape.iter().product();
+        let values = match &spec.value {
+            ParamValue::Scalar(v) => {
+                if !v.is_finite() {
+                    return Err(Error::arg(key, format!("must be finite, got {v}")));
+                }
+                if !spec.trainable {
+                    return Ok(NParam::Const(*v));
+                }
+                vec![*v]
+            }
+            ParamValue::PerNeuron(v) => {
+                if v.len() != num {
+                    return Err(Error::ShapeMismatch {
+                        what: key.to_string(),
+                        expected: varshape.to_vec(),
+                        got: vec![v.len()],
+                    });
+                }
+                if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+                    return Err(Error::arg(key, format!("values must be finite, got {x}")));
+                }
+                v.clone()
+            }
+            ParamValue::Init(init) => init.generate(key, varshape, 1)?,
+        };
+        Ok(Self::from_values(values, spec.trainable, ctx))
+    }
+
+    /// A tensor parameter from values (a `[1, len]` tensor).
+    pub fn from_values(values: Vec<f64>, trainable: bool, ctx: &Ctx) -> Self {
+        let n = values.len();
+        let t = ctx.tensor(values, [1, n]);
+        NParam::Tensor(Param::from_tensor(t).set_require_grad(trainable))
+    }
+
+    /// The value for the composed-op path.
+    pub fn tval(&self) -> TVal {
+        match self {
+            NParam::Const(c) => TVal::S(*c),
+            NParam::Tensor(p) => TVal::T(p.val()),
+        }
+    }
+
+    /// Whether the parameter is trained.
+    pub fn is_trainable(&self) -> bool {
+        match self {
+            NParam::Const(_) => false,
+            NParam::Tensor(p) => p.is_require_grad(),
+        }
+    }
+
+    /// The host constant, if the parameter is one.
+    pub fn as_const(&self) -> Option<f64> {
+        match self {
+            NParam::Const(c) => Some(*c),
+            NParam::Tensor(_) => None,
+        }
+    }
+
+    /// The values on the host (one per element; a single value for a scalar).
+    pub fn host_values(&self) -> Result<Vec<f64>> {
+        match self {
+            NParam::Const(c) => Ok(vec![*c]),
+            NParam::Tensor(p) => crate::tensor_io::to_f64_vec(p.val()),
+        }
+    }
+}
+
+/// A model's parameters under BrainPy's names, in declaration order.
+#[derive(Clone, Debug, Default)]
+pub struct Params {
+    entries: Vec<(String, NParam)>,
+}
+
+impl Params {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds and adds a parameter (see [`NParam::build`]).
+    pub fn build(
+        &mut self,
+        key: &str,
+        spec: &ParamSpec,
+        varshape: &[usize],
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let p = NParam::build(spec, key, varshape, ctx)?;
+        self.insert(key, p);
+        Ok(())
+    }
+
+    /// Adds or replaces a parameter.
+    pub fn insert(&mut self, key: &str, p: NParam) {
+        match self.entries.iter_mut().find(|(k, _)| k == key) {
+            Some((_, old)) => *old = p,
+            None => self.entries.push((key.to_string(), p)),
+        }
+    }
+
+    /// The parameter `key`. Panics if the model did not declare it (a programmer bug).
+    pub fn get(&self, key: &str) -> &NParam {
+        self.try_get(key)
+            .unwrap_or_else(|| panic!("parameter `{key}` was never declared"))
+    }
+
+    /// The parameter `key`, if declared.
+    pub fn try_get(&self, key: &str) -> Option<&NParam> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, p)| p)
+    }
+
+    /// The parameter `key` for the composed-op path.
+    pub fn tval(&self, key: &str) -> TVal {
+        self.get(key).tval()
+    }
+
+    /// All parameters in declaration order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &NParam)> {
+        self.entries.iter().map(|(k, p)| (k.as_str(), p))
+    }
+
+    /// All parameters, mutably.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut NParam)> {
+        self.entries.iter_mut().map(|(k, p)| (k.as_str(), p))
+    }
+
+    /// Applies `f` to every tensor parameter (moving devices, optimizer steps, loading).
+    pub fn map_tensors(&mut self, mut f: impl FnMut(&str, Param<Tensor<2>>) -> Param<Tensor<2>>) {
+        for (k, p) in self.entries.iter_mut() {
+            if let NParam::Tensor(t) = p {
+                let taken = t.clone();
+                *t = f(k, taken);
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Synapses (SPEC §4): connectivity × kinetics × output × optional STP × delay.
+
+use burn::tensor::Tensor;
+
+use crate::dynamics::{Dynamics, StepTime};
+use crate::error::Result;
+use crate::spikes::Spikes;
+
+/// A projection from a presynaptic to a postsynaptic group (BrainPy's `TwoEndConn`).
+///
+/// In a network step every synapse updates before the neurons: it reads the presynaptic
+/// spikes of the previous step (through its delay), advances its kinetics and returns the
+/// current to add into the postsynaptic `input`, computed with V_post from before this step's
+/// neuron update. After all neurons have updated, [`Synapse::push`] hands it the new
+/// presynaptic spikes for its delay buffer.
+pub trait Synapse: Dynamics {
+    /// Name of the presynaptic group.
+    fn pre(&self) -> &str;
+    /// Name of the postsynaptic group.
+    fn post(&self) -> &str;
+
+    /// One step: `pre_spike` is the presynaptic group's current `spike` state (the previous
+    /// step's spikes), `post_v` the postsynaptic V before its update. Returns the current to
+    /// add into the postsynaptic `input` (`None` when the synapse writes nothing).
+    fn update(
+        &mut self,
+        ts: &StepTime,
+        pre_spike: &Spikes,
+        post_v: Option<Tensor<2>>,
+    ) -> Result<Option<Tensor<2>>>;
+
+    /// Pushes the presynaptic spikes of this step into the delay buffer (no-op without delay).
+    fn push(&mut self, pre_spike: &Spikes) -> Result<()>;
+
+    /// A copy behind a box.
+    fn clone_box(&self) -> Box<dyn Synapse>;
+}

@@ -1,0 +1,157 @@
+//! Shared helpers for the integration tests: oracle files, contexts per backend, comparisons.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use brainburn::prelude::*;
+use serde_json::Value;
+
+/// Path of an oracle file copied into `tests/data/oracle/` (f32 files under `f32/`).
+pub fn oracle_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/oracle")
+        .join(name)
+}
+
+/// The oracle file `name` for `precision` (float32 files live under `f32/`).
+pub fn oracle_name(precision: Precision, name: &str) -> String {
+    match precision {
+        Precision::F64 => name.to_string(),
+        Precision::F32 => format!("f32/{name}"),
+    }
+}
+
+/// `f64_tol` or `f32_tol` by precision.
+pub fn tol(precision: Precision, f64_tol: f64, f32_tol: f64) -> f64 {
+    match precision {
+        Precision::F64 => f64_tol,
+        Precision::F32 => f32_tol,
+    }
+}
+
+/// A parsed oracle JSON file. The generator wrote non-finite floats as bare `Infinity`/`NaN`
+/// tokens (not JSON); they are read as the strings "inf"/"-inf"/"nan" (see [`num`]).
+pub fn oracle_json(name: &str) -> Value {
+    let p = oracle_path(name);
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let text = text
+        .replace("-Infinity", "\"-inf\"")
+        .replace("Infinity", "\"inf\"")
+        .replace("NaN", "\"nan\"");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A JSON number (or one of the strings "inf", "-inf", "nan") as f64.
+pub fn num(v: &Value) -> f64 {
+    match v {
+        Value::Number(n) => n.as_f64().expect("number"),
+        Value::String(s) if s == "inf" => f64::INFINITY,
+        Value::String(s) if s == "-inf" => f64::NEG_INFINITY,
+        Value::String(s) if s == "nan" => f64::NAN,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        _ => panic!("not a number: {v}"),
+    }
+}
+
+/// An oracle CSV as (header, rows of f64).
+pub fn oracle_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
+    let p = oracle_path(name);
+    let mut rdr = csv::Reader::from_path(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let header = rdr
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows = rdr
+        .records()
+        .map(|r| {
+            r.expect("row")
+                .iter()
+                .map(|x| x.parse::<f64>().expect("number"))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+/// One column of an oracle CSV by name.
+pub fn column(header: &[String], rows: &[Vec<f64>], name: &str) -> Vec<f64> {
+    let k = header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
+    rows.iter().map(|r| r[k]).collect()
+}
+
+/// A JSON array of numbers as f64.
+pub fn f64s(v: &Value) -> Vec<f64> {
+    v.as_array().expect("array").iter().map(num).collect()
+}
+
+/// A nested JSON array flattened row-major.
+pub fn flat(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Array(a) => a.iter().flat_map(flat).collect(),
+        other => vec![num(other)],
+    }
+}
+
+/// The CPU backends compiled into this build (the same tests run on each).
+pub fn cpu_backends() -> Vec<BackendKind> {
+    BackendKind::compiled()
+        .into_iter()
+        .filter(|b| b.is_cpu())
+        .collect()
+}
+
+/// A context on `backend` with `precision` (configures the device's default float dtype).
+pub fn ctx(backend: BackendKind, precision: Precision) -> Ctx {
+    Ctx::new(backend, precision).expect("backend compiled in, precision free")
+}
+
+/// Whether wgpu tests should run: compiled in and not disabled with BRAINBURN_SKIP_WGPU=1.
+pub fn wgpu_enabled() -> bool {
+    BackendKind::Wgpu.is_compiled() && std::env::var("BRAINBURN_SKIP_WGPU").as_deref() != Ok("1")
+}
+
+/// |a − b|, 0 for equal infinities.
+fn diff(x: f64, y: f64) -> f64 {
+    if x == y { 0.0 } else { (x - y).abs() }
+}
+
+/// Largest |a − b| and its index (equal infinities count as equal; NaN is the worst).
+pub fn max_abs_diff(a: &[f64], b: &[f64]) -> (f64, usize) {
+    assert_eq!(a.len(), b.len(), "length mismatch");
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .fold((0.0, 0), |(m, k), (i, (x, y))| {
+            let d = diff(*x, *y);
+            if d > m || d.is_nan() { (d, i) } else { (m, k) }
+        })
+}
+
+/// Largest |a − b| / max(|b|, floor).
+pub fn max_rel_diff(a: &[f64], b: &[f64], floor: f64) -> (f64, usize) {
+    assert_eq!(a.len(), b.len(), "length mismatch");
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .fold((0.0, 0), |(m, k), (i, (x, y))| {
+            let d = diff(*x, *y) / y.abs().max(floor);
+            if d > m || d.is_nan() { (d, i) } else { (m, k) }
+        })
+}
+
+/// Asserts `max |a − b| ≤ tol` with a useful message.
+pub fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) -> f64 {
+    let (d, i) = max_abs_diff(got, want);
+    assert!(
+        d <= tol,
+        "{what}: max |diff| = {d:e} > {tol:e} at index {i} (got {}, want {})",
+        got[i],
+        want[i]
+    );
+    d
+}

@@ -1,0 +1,14 @@
+//! Oracle parity in float64 (exact parity with BrainPy's x64 mode). One test binary per
+//! precision: Burn fixes a device's default float dtype once per process, and autodiff seeds
+//! gradients with it.
+
+use brainburn::prelude::Precision;
+
+/// The precision every case in this binary runs in.
+pub const PRECISION: Precision = Precision::F64;
+
+#[path = "../common/mod.rs"]
+mod common;
+
+#[path = "../cases/foundation.rs"]
+mod foundation;
