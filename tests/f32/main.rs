@@ -6,6 +6,14 @@ use brainburn::prelude::Precision;
 /// The precision every case in this binary runs in.
 pub const PRECISION: Precision = Precision::F32;
 
+/// The backends every case in this binary runs on: all compiled CPU backends.
+pub fn backends() -> Vec<brainburn::prelude::BackendKind> {
+    common::cpu_backends()
+}
+
+/// Whether this binary runs on wgpu (cases pick shorter variants there).
+pub const IS_WGPU: bool = false;
+
 #[path = "../common/mod.rs"]
 mod common;
 
