@@ -20,3 +20,6 @@ mod common;
 
 #[path = "../cases/foundation.rs"]
 mod foundation;
+
+#[path = "../cases/runner.rs"]
+mod runner;
