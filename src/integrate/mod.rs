@@ -14,7 +14,7 @@
 pub mod noise;
 mod ode;
 
-pub use ode::{OdeSystem, integrate};
+pub use ode::{OdeRhs, OdeSystem, Vars, integrate, integrate_array};
 
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;

@@ -15,94 +15,185 @@ pub trait OdeSystem<R: Real> {
     fn derivative<T: Real + From<R>>(&self, i: usize, x: &[T], t: f64) -> T;
 }
 
+/// The two evaluations of a right-hand side the integrators make — in the state type `R` and
+/// on dual numbers over it — as an object-safe trait.
+///
+/// Every [`OdeSystem`] has them (blanket impl); implement this trait directly only for a system
+/// whose right-hand side goes through trait objects and therefore cannot be generic over the
+/// number type (a `CondNeuGroup` summing the currents of its `dyn Channel`s).
+pub trait OdeRhs<R: Real> {
+    /// Number of state variables.
+    fn n_equations(&self) -> usize;
+    /// `dxᵢ/dt` in the state type.
+    fn rhs(&self, i: usize, x: &[R], t: f64) -> R;
+    /// `dxᵢ/dt` on dual numbers (the value and the derivative along the seeded variable).
+    fn rhs_dual(&self, i: usize, x: &[Dual<R>], t: f64) -> Dual<R>;
+}
+
+impl<R: Real, S: OdeSystem<R>> OdeRhs<R> for S {
+    #[inline(always)]
+    fn n_equations(&self) -> usize {
+        self.n_vars()
+    }
+    #[inline(always)]
+    fn rhs(&self, i: usize, x: &[R], t: f64) -> R {
+        self.derivative::<R>(i, x, t)
+    }
+    #[inline(always)]
+    fn rhs_dual(&self, i: usize, x: &[Dual<R>], t: f64) -> Dual<R> {
+        self.derivative::<Dual<R>>(i, x, t)
+    }
+}
+
+/// A fixed or growable list of per-variable values: `Vec<R>` (tensors, any number of
+/// variables) or `[R; N]` (the allocation-free fused host loops). The integration algorithms
+/// are written once over it.
+pub trait Vars<R>: Sized {
+    /// The same container holding another type.
+    type Of<D>: Vars<D>;
+    /// Number of variables.
+    fn n(&self) -> usize;
+    /// The values as a slice.
+    fn as_slice(&self) -> &[R];
+    /// A container of `n` values `f(0), f(1), ...` (`n` equals `self.n()`).
+    fn build<D>(&self, f: impl FnMut(usize) -> D) -> Self::Of<D>;
+}
+
+impl<R> Vars<R> for Vec<R> {
+    type Of<D> = Vec<D>;
+    #[inline(always)]
+    fn n(&self) -> usize {
+        self.len()
+    }
+    #[inline(always)]
+    fn as_slice(&self) -> &[R] {
+        self
+    }
+    #[inline(always)]
+    fn build<D>(&self, f: impl FnMut(usize) -> D) -> Vec<D> {
+        (0..self.len()).map(f).collect()
+    }
+}
+
+impl<R, const N: usize> Vars<R> for [R; N] {
+    type Of<D> = [D; N];
+    #[inline(always)]
+    fn n(&self) -> usize {
+        N
+    }
+    #[inline(always)]
+    fn as_slice(&self) -> &[R] {
+        self
+    }
+    #[inline(always)]
+    fn build<D>(&self, f: impl FnMut(usize) -> D) -> [D; N] {
+        std::array::from_fn(f)
+    }
+}
+
 /// One step of `method` from states `x` at time `t` over `dt`; returns the new states.
-pub fn integrate<R: Real, S: OdeSystem<R>>(
+pub fn integrate<R: Real, S: OdeRhs<R> + ?Sized>(
     sys: &S,
     method: Method,
     x: &[R],
     t: f64,
     dt: f64,
 ) -> Vec<R> {
-    assert_eq!(
-        x.len(),
-        sys.n_vars(),
-        "state count must equal the system's variable count"
-    );
+    integrate_vars(sys, method, x.to_vec(), t, dt)
+}
+
+/// [`integrate`] on a fixed-size array of variables: no allocation (the fused host loops).
+#[inline(always)]
+pub fn integrate_array<R: Real, S: OdeRhs<R> + ?Sized, const N: usize>(
+    sys: &S,
+    method: Method,
+    x: [R; N],
+    t: f64,
+    dt: f64,
+) -> [R; N] {
+    integrate_vars(sys, method, x, t, dt)
+}
+
+#[inline(always)]
+fn integrate_vars<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
+    sys: &S,
+    method: Method,
+    x: V,
+    t: f64,
+    dt: f64,
+) -> V {
+    assert_eq!(x.n(), sys.n_equations(), "state count must equal the system's variable count");
     match method {
-        Method::ExpAuto => exp_auto(sys, x, t, dt),
+        Method::ExpAuto => exp_auto(sys, &x, t, dt),
         Method::Euler => {
-            let k1 = eval(sys, x, t);
-            axpy(x, &k1, dt)
+            let k1 = eval(sys, &x, t);
+            axpy(&x, &k1, dt)
         }
-        Method::Rk2 => two_stage(sys, x, t, dt, 2.0 / 3.0),
-        Method::Heun2 => two_stage(sys, x, t, dt, 1.0),
-        Method::Midpoint => two_stage(sys, x, t, dt, 0.5),
-        Method::Rk4 => rk4(sys, x, t, dt),
+        Method::Rk2 => two_stage(sys, &x, t, dt, 2.0 / 3.0),
+        Method::Heun2 => two_stage(sys, &x, t, dt, 1.0),
+        Method::Midpoint => two_stage(sys, &x, t, dt, 0.5),
+        Method::Rk4 => rk4(sys, &x, t, dt),
     }
 }
 
-fn eval<R: Real, S: OdeSystem<R>>(sys: &S, x: &[R], t: f64) -> Vec<R> {
-    (0..x.len()).map(|i| sys.derivative::<R>(i, x, t)).collect()
+#[inline(always)]
+fn eval<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: f64) -> V {
+    x.build(|i| sys.rhs(i, x.as_slice(), t))
 }
 
 /// `x + a·k` elementwise over the variables.
-fn axpy<R: Real>(x: &[R], k: &[R], a: f64) -> Vec<R> {
-    x.iter()
-        .zip(k)
-        .map(|(x, k)| x.clone() + k.clone() * a)
-        .collect()
+#[inline(always)]
+fn axpy<R: Real, V: Vars<R, Of<R> = V>>(x: &V, k: &V, a: f64) -> V {
+    x.build(|i| x.as_slice()[i].clone() + k.as_slice()[i].clone() * a)
 }
 
-fn exp_auto<R: Real, S: OdeSystem<R>>(sys: &S, x: &[R], t: f64, dt: f64) -> Vec<R> {
-    (0..x.len())
-        .map(|i| {
-            let duals: Vec<Dual<R>> = x
-                .iter()
-                .enumerate()
-                .map(|(j, v)| {
-                    if i == j {
-                        Dual::var(v.clone())
-                    } else {
-                        Dual::cst(v.clone())
-                    }
-                })
-                .collect();
-            let y = sys.derivative::<Dual<R>>(i, &duals, t);
-            let f = y.v;
-            match y.d {
-                // A = 0 exactly: φ = 1, plain Euler.
-                None => x[i].clone() + f * dt,
-                Some(a) => x[i].clone() + (a * dt).exprel() * dt * f,
-            }
-        })
-        .collect()
+#[inline(always)]
+fn exp_auto<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: f64, dt: f64) -> V {
+    let xs = x.as_slice();
+    x.build(|i| {
+        let duals = x.build(|j| {
+            if i == j { Dual::var(xs[j].clone()) } else { Dual::cst(xs[j].clone()) }
+        });
+        let y = sys.rhs_dual(i, duals.as_slice(), t);
+        let f = y.v;
+        match y.d {
+            // A = 0 exactly: φ = 1, plain Euler.
+            None => xs[i].clone() + f * dt,
+            Some(a) => xs[i].clone() + (a * dt).exprel() * dt * f,
+        }
+    })
 }
 
 /// Generic explicit two-stage Runge–Kutta with parameter β (BrainPy's `rk2` tableau:
 /// c = (0, β), a₂₁ = β, b = (1 − 1/(2β), 1/(2β))).
-fn two_stage<R: Real, S: OdeSystem<R>>(sys: &S, x: &[R], t: f64, dt: f64, beta: f64) -> Vec<R> {
+#[inline(always)]
+fn two_stage<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
+    sys: &S,
+    x: &V,
+    t: f64,
+    dt: f64,
+    beta: f64,
+) -> V {
     let k1 = eval(sys, x, t);
     let x2 = axpy(x, &k1, beta * dt);
     let k2 = eval(sys, &x2, t + beta * dt);
     let b2 = 1.0 / (2.0 * beta);
     let b1 = 1.0 - b2;
-    x.iter()
-        .zip(k1.iter().zip(&k2))
-        .map(|(x, (k1, k2))| x.clone() + (k1.clone() * b1 + k2.clone() * b2) * dt)
-        .collect()
+    let (xs, k1, k2) = (x.as_slice(), k1.as_slice(), k2.as_slice());
+    x.build(|i| xs[i].clone() + (k1[i].clone() * b1 + k2[i].clone() * b2) * dt)
 }
 
-fn rk4<R: Real, S: OdeSystem<R>>(sys: &S, x: &[R], t: f64, dt: f64) -> Vec<R> {
+#[inline(always)]
+fn rk4<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: f64, dt: f64) -> V {
     let k1 = eval(sys, x, t);
     let k2 = eval(sys, &axpy(x, &k1, dt / 2.0), t + dt / 2.0);
     let k3 = eval(sys, &axpy(x, &k2, dt / 2.0), t + dt / 2.0);
     let k4 = eval(sys, &axpy(x, &k3, dt), t + dt);
-    (0..x.len())
-        .map(|i| {
-            let s = k1[i].clone() + k2[i].clone() * 2.0 + k3[i].clone() * 2.0 + k4[i].clone();
-            x[i].clone() + s * (dt / 6.0)
-        })
-        .collect()
+    let (xs, k1, k2, k3, k4) = (x.as_slice(), k1.as_slice(), k2.as_slice(), k3.as_slice(), k4.as_slice());
+    x.build(|i| {
+        let s = k1[i].clone() + k2[i].clone() * 2.0 + k3[i].clone() * 2.0 + k4[i].clone();
+        xs[i].clone() + s * (dt / 6.0)
+    })
 }
 
 #[cfg(test)]
