@@ -12,6 +12,7 @@
 pub mod backend;
 pub mod dynamics;
 pub mod error;
+pub mod fused;
 pub mod geometry;
 pub mod init;
 pub mod integrate;

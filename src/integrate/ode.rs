@@ -86,8 +86,14 @@ impl<R, const N: usize> Vars<R> for [R; N] {
         self
     }
     #[inline(always)]
-    fn build<D>(&self, f: impl FnMut(usize) -> D) -> [D; N] {
-        std::array::from_fn(f)
+    fn build<D>(&self, mut f: impl FnMut(usize) -> D) -> [D; N] {
+        // Not `std::array::from_fn`: it is not always inlined, and the closure (a whole model
+        // step) must inline into the SIMD kernels that call it.
+        let mut slots: [Option<D>; N] = [const { None }; N];
+        for (i, slot) in slots.iter_mut().enumerate() {
+            *slot = Some(f(i));
+        }
+        slots.map(|s| s.unwrap_or_else(|| unreachable!("every slot was filled above")))
     }
 }
 
@@ -122,7 +128,11 @@ fn integrate_vars<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
     t: f64,
     dt: f64,
 ) -> V {
-    assert_eq!(x.n(), sys.n_equations(), "state count must equal the system's variable count");
+    assert_eq!(
+        x.n(),
+        sys.n_equations(),
+        "state count must equal the system's variable count"
+    );
     match method {
         Method::ExpAuto => exp_auto(sys, &x, t, dt),
         Method::Euler => {
@@ -148,11 +158,20 @@ fn axpy<R: Real, V: Vars<R, Of<R> = V>>(x: &V, k: &V, a: f64) -> V {
 }
 
 #[inline(always)]
-fn exp_auto<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: f64, dt: f64) -> V {
+fn exp_auto<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
+    sys: &S,
+    x: &V,
+    t: f64,
+    dt: f64,
+) -> V {
     let xs = x.as_slice();
     x.build(|i| {
         let duals = x.build(|j| {
-            if i == j { Dual::var(xs[j].clone()) } else { Dual::cst(xs[j].clone()) }
+            if i == j {
+                Dual::var(xs[j].clone())
+            } else {
+                Dual::cst(xs[j].clone())
+            }
         });
         let y = sys.rhs_dual(i, duals.as_slice(), t);
         let f = y.v;
@@ -184,12 +203,23 @@ fn two_stage<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
 }
 
 #[inline(always)]
-fn rk4<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: f64, dt: f64) -> V {
+fn rk4<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
+    sys: &S,
+    x: &V,
+    t: f64,
+    dt: f64,
+) -> V {
     let k1 = eval(sys, x, t);
     let k2 = eval(sys, &axpy(x, &k1, dt / 2.0), t + dt / 2.0);
     let k3 = eval(sys, &axpy(x, &k2, dt / 2.0), t + dt / 2.0);
     let k4 = eval(sys, &axpy(x, &k3, dt), t + dt);
-    let (xs, k1, k2, k3, k4) = (x.as_slice(), k1.as_slice(), k2.as_slice(), k3.as_slice(), k4.as_slice());
+    let (xs, k1, k2, k3, k4) = (
+        x.as_slice(),
+        k1.as_slice(),
+        k2.as_slice(),
+        k3.as_slice(),
+        k4.as_slice(),
+    );
     x.build(|i| {
         let s = k1[i].clone() + k2[i].clone() * 2.0 + k3[i].clone() * 2.0 + k4[i].clone();
         xs[i].clone() + s * (dt / 6.0)
