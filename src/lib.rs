@@ -10,6 +10,7 @@
 //! STP that acts on AMPA/GABAa, missing/unexpected keys the right way round).
 
 pub mod backend;
+pub mod channel;
 pub mod dynamics;
 pub mod error;
 pub mod fused;
@@ -35,6 +36,7 @@ pub use burn;
 /// The names most programs need.
 pub mod prelude {
     pub use crate::backend::{BackendKind, Ctx, Precision};
+    pub use crate::channel::{Channel, ChannelParams, IKHH1952, IKTM1991, IL, INaHH1952, INaTM1991};
     pub use crate::dynamics::{Dynamics, StepTime};
     pub use crate::error::{Error, Result};
     pub use crate::geometry::Geometry;

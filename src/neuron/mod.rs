@@ -1,12 +1,18 @@
 //! Neuron groups (SPEC §1, §3): the group contract and the models.
 
+mod cond_neu_group;
+pub mod hh;
 mod input_groups;
 mod leaky;
 mod lif;
+pub mod wang_buzsaki;
 
 pub use input_groups::{PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig};
 pub use leaky::{LeakyIntegrator, LeakyIntegratorConfig};
 pub use lif::{Lif, LifConfig, SpikeReset};
+pub use cond_neu_group::{CondNeuGroup, CondNeuGroupConfig};
+pub use hh::{Hh, HhConfig};
+pub use wang_buzsaki::{WangBuzsakiConfig, WangBuzsakiModel};
 
 use burn::tensor::{Bool, Tensor};
 
