@@ -10,6 +10,7 @@
 //! STP that acts on AMPA/GABAa, missing/unexpected keys the right way round).
 
 pub mod backend;
+pub mod cli;
 pub mod channel;
 pub mod dynamics;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod integrate;
 pub mod math;
 pub mod mode;
 pub mod monitor;
+pub mod netfile;
 pub mod network;
 pub mod neuron;
 pub mod param;

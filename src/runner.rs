@@ -29,6 +29,13 @@ pub enum InputValue {
     Func(Arc<dyn Fn(f64) -> f64 + Send + Sync>),
     /// A constant `[rows, num]` (or broadcastable) tensor, e.g. one current per batch row.
     Tensor(Tensor<2>),
+    /// `values` (one value, or one per neuron) while `start ≤ t_k < stop`, nothing otherwise
+    /// (BrainPy's section input; times in ms).
+    Section {
+        values: Vec<f64>,
+        start: f64,
+        stop: f64,
+    },
 }
 
 impl std::fmt::Debug for InputValue {
@@ -39,6 +46,13 @@ impl std::fmt::Debug for InputValue {
             InputValue::PerStep(v) => write!(f, "PerStep({} steps)", v.len()),
             InputValue::Func(_) => write!(f, "Func(..)"),
             InputValue::Tensor(t) => write!(f, "Tensor({:?})", t.dims()),
+            InputValue::Section {
+                values,
+                start,
+                stop,
+            } => {
+                write!(f, "Section(len {}, [{start}, {stop}) ms)", values.len())
+            }
         }
     }
 }
@@ -152,6 +166,20 @@ impl<'a> Runner<'a> {
             }
             InputValue::Func(_) => None,
             InputValue::Tensor(t) => Some(t.clone()),
+            InputValue::Section {
+                values,
+                start,
+                stop,
+            } => {
+                check_len(values.len(), "section values")?;
+                if start.is_nan() || stop.is_nan() || start > stop {
+                    return Err(Error::arg(
+                        format!("{group}.input"),
+                        format!("section needs start <= stop, got [{start}, {stop})"),
+                    ));
+                }
+                Some(ctx.tensor(values.clone(), [1, values.len()]))
+            }
         };
         self.inputs.push(InputSpec {
             group,
@@ -166,7 +194,9 @@ impl<'a> Runner<'a> {
         self.monitor_with(key, None, 1)
     }
 
-    /// Records `key` at the given indices only, every `every` steps (`every` ≥ 1).
+    /// Records `key` at the given indices only, every `every` steps (`every` ≥ 1): the states
+    /// after steps `every − 1, 2·every − 1, ...` (at multiples of `every·dt`), as BrainPy's
+    /// sub-sampled traces.
     pub fn monitor_with(
         mut self,
         key: &str,
@@ -204,19 +234,25 @@ impl<'a> Runner<'a> {
         self
     }
 
-    fn input_tensor(&self, spec: &InputSpec, k: u64, t: f64) -> Tensor<2> {
+    /// The input of `spec` at run step `k` (time `t`), `None` when it adds nothing.
+    fn input_tensor(&self, spec: &InputSpec, k: u64, t: f64) -> Option<Tensor<2>> {
+        if let InputValue::Section { start, stop, .. } = &spec.value {
+            if t < *start || t >= *stop {
+                return None;
+            }
+        }
         if let Some(c) = &spec.cached {
-            return c.clone();
+            return Some(c.clone());
         }
         let ctx = self.net.ctx();
-        match &spec.value {
+        Some(match &spec.value {
             InputValue::PerStep(rows) => {
                 let row = &rows[(k as usize).min(rows.len() - 1)];
                 ctx.tensor(row.clone(), [1, row.len()])
             }
             InputValue::Func(f) => ctx.tensor(vec![f(t)], [1, 1]),
             _ => unreachable!("constant inputs are cached"),
-        }
+        })
     }
 
     /// Runs for `duration` ms (`round(duration/dt)` steps) and returns the monitors.
@@ -268,12 +304,15 @@ impl<'a> Runner<'a> {
             let k = start + n;
             let t = k as f64 * self.dt;
             for spec in &self.inputs {
-                let x = self.input_tensor(spec, n, t);
-                self.net.add_input(&spec.group, x)?;
+                if let Some(x) = self.input_tensor(spec, n, t) {
+                    self.net.add_input(&spec.group, x)?;
+                }
             }
             self.net.update(self.dt)?;
             for (mi, m) in self.monitors.iter().enumerate() {
-                if n % m.every != 0 {
+                // Every k-th step: the steps k−1, 2k−1, ... (the states at multiples of k·dt),
+                // counted from step 0 of the network so that consecutive runs stay aligned.
+                if (k + 1) % m.every != 0 {
                     continue;
                 }
                 let member = self

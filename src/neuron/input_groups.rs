@@ -158,11 +158,26 @@ impl NeuronGroup for SpikeTimeGroup {
     }
 }
 
+/// A number or a list of numbers.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<f64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(f64),
+        Many(Vec<f64>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(x) => vec![x],
+        OneOrMany::Many(v) => v,
+    })
+}
+
 /// Configuration of a [`PoissonGroup`].
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoissonGroupConfig {
     /// Firing rate of each neuron (Hz): one value, or one per neuron.
+    #[serde(deserialize_with = "one_or_many")]
     pub freqs: Vec<f64>,
     /// Seed of the spike trains.
     #[serde(default)]

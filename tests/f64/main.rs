@@ -23,3 +23,6 @@ mod foundation;
 
 #[path = "../cases/runner.rs"]
 mod runner;
+
+#[path = "../cases/cli.rs"]
+mod cli;

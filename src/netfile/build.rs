@@ -1,0 +1,484 @@
+//! Building a network from a parsed file: every group, synapse and monitor is validated here,
+//! before anything runs.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{MonitorSpec, NetworkSpec, line_of, seeds};
+use crate::backend::Ctx;
+use crate::channel::{Channel, IKHH1952, IKTM1991, IL, INaHH1952, INaTM1991};
+use crate::error::{Error, Result};
+use crate::geometry::Geometry;
+use crate::mode::Mode;
+use crate::network::Network;
+use crate::neuron::{
+    CondNeuGroup, CondNeuGroupConfig, Hh, HhConfig, LeakyIntegrator, LeakyIntegratorConfig, Lif,
+    LifConfig, NeuronGroup, PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig,
+    WangBuzsakiConfig, WangBuzsakiModel,
+};
+use crate::runner::{InputValue, Runner};
+
+/// A constant external input of a group, from the file.
+#[derive(Clone, Debug)]
+pub struct GroupInput {
+    /// Group name.
+    pub group: String,
+    /// The input.
+    pub value: InputValue,
+}
+
+/// A network built from a file, with what the runner needs.
+#[derive(Debug)]
+pub struct BuiltNetwork {
+    /// The network.
+    pub net: Network,
+    /// External inputs per group.
+    pub inputs: Vec<GroupInput>,
+    /// Monitors declared in the file.
+    pub monitors: Vec<MonitorSpec>,
+    /// Names of the groups in file order.
+    pub group_names: Vec<String>,
+    /// Step size (ms).
+    pub dt: f64,
+    /// Number of steps.
+    pub steps: u64,
+}
+
+impl BuiltNetwork {
+    /// A runner over the network with the file's inputs and monitors (plus `extra` monitor
+    /// keys, e.g. every group's spikes for the raster).
+    pub fn runner(&mut self, extra: &[String]) -> Result<Runner<'_>> {
+        let mut r = Runner::new(&mut self.net, self.dt)?;
+        for i in &self.inputs {
+            r = r.input(&i.group, i.value.clone())?;
+        }
+        for m in &self.monitors {
+            r = r.monitor_with(&m.key, m.indices.clone(), m.every)?;
+        }
+        for k in extra {
+            if !self.monitors.iter().any(|m| &m.key == k) {
+                r = r.monitor(k)?;
+            }
+        }
+        Ok(r)
+    }
+}
+
+/// Context for error messages about one table of the file.
+struct Loc<'a> {
+    source: &'a str,
+    span: std::ops::Range<usize>,
+    prefix: String,
+}
+
+impl Loc<'_> {
+    /// An error about `key` of this table, on the line where `key =` appears inside the table
+    /// (the table's first line otherwise).
+    fn err(&self, key: &str, reason: impl Into<String>) -> Error {
+        let text = &self.source[self.span.clone()];
+        let mut line = line_of(self.source, self.span.start);
+        let mut offset = self.span.start;
+        for l in text.split_inclusive('\n') {
+            let t = l.trim_start();
+            if !key.is_empty() && t.starts_with(key) && t[key.len()..].trim_start().starts_with('=')
+            {
+                line = line_of(self.source, offset);
+                break;
+            }
+            offset += l.len();
+        }
+        let field = if key.is_empty() {
+            self.prefix.clone()
+        } else {
+            format!("{}.{key}", self.prefix)
+        };
+        Error::NetworkFile {
+            field,
+            line: Some(line),
+            reason: reason.into(),
+        }
+    }
+
+    /// Maps a deserialization error of this table's config to a located error.
+    fn de_err(&self, e: toml::de::Error) -> Error {
+        let msg = super::one_line(e.message());
+        let key = super::field_from_message(&msg);
+        let key = if key == "syntax" { String::new() } else { key };
+        self.err(&key, msg)
+    }
+}
+
+fn take_str(t: &mut toml::Table, key: &str, loc: &Loc) -> Result<Option<String>> {
+    match t.remove(key) {
+        None => Ok(None),
+        Some(toml::Value::String(s)) => Ok(Some(s)),
+        Some(v) => Err(loc.err(key, format!("expected a string, got {}", v.type_str()))),
+    }
+}
+
+fn take_size(t: &mut toml::Table, loc: &Loc) -> Result<Geometry> {
+    let keep = match t.remove("keep_size") {
+        None => false,
+        Some(toml::Value::Boolean(b)) => b,
+        Some(v) => {
+            return Err(loc.err(
+                "keep_size",
+                format!("expected true/false, got {}", v.type_str()),
+            ));
+        }
+    };
+    let dims: Vec<usize> = match t.remove("size") {
+        None => return Err(loc.err("size", "missing (a positive integer or a list of them)")),
+        Some(toml::Value::Integer(n)) if n > 0 => vec![n as usize],
+        Some(toml::Value::Array(a)) => a
+            .iter()
+            .map(|v| match v.as_integer() {
+                Some(n) if n > 0 => Ok(n as usize),
+                _ => Err(loc.err("size", "every dimension must be a positive integer")),
+            })
+            .collect::<Result<_>>()?,
+        Some(v) => {
+            return Err(loc.err(
+                "size",
+                format!("expected a positive integer or a list, got {v}"),
+            ));
+        }
+    };
+    Geometry::new(dims, keep).map_err(|e| loc.err("size", e.to_string()))
+}
+
+fn take_input(
+    t: &mut toml::Table,
+    group: &str,
+    num: usize,
+    loc: &Loc,
+) -> Result<Option<GroupInput>> {
+    let value = match t.remove("input") {
+        None => return Ok(None),
+        Some(toml::Value::Integer(n)) => InputValue::Constant(n as f64),
+        Some(toml::Value::Float(x)) => InputValue::Constant(x),
+        Some(toml::Value::Array(a)) => {
+            let v: Vec<f64> = a
+                .iter()
+                .map(|x| x.as_float().or_else(|| x.as_integer().map(|n| n as f64)))
+                .collect::<Option<_>>()
+                .ok_or_else(|| loc.err("input", "every element must be a number"))?;
+            if v.len() != num {
+                return Err(loc.err("input", format!("{} values for {num} neurons", v.len())));
+            }
+            InputValue::PerNeuron(v)
+        }
+        Some(v) => {
+            return Err(loc.err(
+                "input",
+                format!("expected a number or a list, got {}", v.type_str()),
+            ));
+        }
+    };
+    Ok(Some(GroupInput {
+        group: group.to_string(),
+        value,
+    }))
+}
+
+/// The models a file can name, with whether their config has an integration `method`.
+const GROUP_MODELS: [(&str, bool); 7] = [
+    ("LIF", true),
+    ("LeakyIntegrator", true),
+    ("SpikeTimeGroup", false),
+    ("PoissonGroup", false),
+    ("WangBuzsakiModel", true),
+    ("HH", true),
+    ("CondNeuGroup", true),
+];
+
+/// The channel models a `CondNeuGroup` entry can list.
+const CHANNEL_MODELS: [&str; 5] = ["INa_HH1952", "IK_HH1952", "IL", "INa_TM1991", "IK_TM1991"];
+
+fn deserialize<T: for<'de> Deserialize<'de>>(cfg: toml::Table, loc: &Loc) -> Result<T> {
+    T::deserialize(toml::Value::Table(cfg)).map_err(|e| loc.de_err(e))
+}
+
+/// The `channels = [...]` of a CondNeuGroup: `{ name = "INa", model = "INa_HH1952", ... }`.
+fn build_channels(
+    value: Option<toml::Value>,
+    method: &str,
+    loc: &Loc,
+) -> Result<Vec<(String, Box<dyn Channel>)>> {
+    let Some(value) = value else {
+        return Err(loc.err("channels", "missing: a list of { name, model, parameters }"));
+    };
+    let toml::Value::Array(items) = value else {
+        return Err(loc.err("channels", "expected a list of tables"));
+    };
+    let mut out: Vec<(String, Box<dyn Channel>)> = Vec::new();
+    for (k, item) in items.into_iter().enumerate() {
+        let toml::Value::Table(mut t) = item else {
+            return Err(loc.err("channels", format!("entry {k} is not a table")));
+        };
+        let cloc = Loc {
+            source: loc.source,
+            span: loc.span.clone(),
+            prefix: format!("{}.channels[{k}]", loc.prefix),
+        };
+        let model =
+            take_str(&mut t, "model", &cloc)?.ok_or_else(|| cloc.err("model", "missing"))?;
+        let name = take_str(&mut t, "name", &cloc)?.unwrap_or_else(|| model.clone());
+        // Gated channels integrate their gates with the group's method (IL has no gates).
+        if model != "IL" && !t.contains_key("method") {
+            t.insert("method".into(), toml::Value::String(method.to_string()));
+        }
+        let ch: Box<dyn Channel> = match model.as_str() {
+            "INa_HH1952" => Box::new(deserialize::<INaHH1952>(t, &cloc)?),
+            "IK_HH1952" => Box::new(deserialize::<IKHH1952>(t, &cloc)?),
+            "IL" => Box::new(deserialize::<IL>(t, &cloc)?),
+            "INa_TM1991" => Box::new(deserialize::<INaTM1991>(t, &cloc)?),
+            "IK_TM1991" => Box::new(deserialize::<IKTM1991>(t, &cloc)?),
+            other => {
+                return Err(cloc.err(
+                    "model",
+                    format!("unknown channel `{other}`; known channels: {CHANNEL_MODELS:?}"),
+                ));
+            }
+        };
+        out.push((name, ch));
+    }
+    Ok(out)
+}
+
+fn build_group(
+    model: &str,
+    size: Geometry,
+    name: Option<&str>,
+    mut cfg: toml::Table,
+    ctx: &Ctx,
+    mode: Mode,
+    loc: &Loc,
+) -> Result<Box<dyn NeuronGroup>> {
+    let located = |r: Result<Box<dyn NeuronGroup>>| r.map_err(|e| located_lib_error(e, loc));
+    match model {
+        "LIF" => located(
+            Lif::named(size, deserialize::<LifConfig>(cfg, loc)?, name, ctx, mode)
+                .map(|g| Box::new(g) as _),
+        ),
+        "LeakyIntegrator" => located(
+            LeakyIntegrator::named(
+                size,
+                deserialize::<LeakyIntegratorConfig>(cfg, loc)?,
+                name,
+                ctx,
+                mode,
+            )
+            .map(|g| Box::new(g) as _),
+        ),
+        "SpikeTimeGroup" => located(
+            SpikeTimeGroup::named(
+                size,
+                deserialize::<SpikeTimeGroupConfig>(cfg, loc)?,
+                name,
+                ctx,
+                mode,
+            )
+            .map(|g| Box::new(g) as _),
+        ),
+        "PoissonGroup" => located(
+            PoissonGroup::named(
+                size,
+                deserialize::<PoissonGroupConfig>(cfg, loc)?,
+                name,
+                ctx,
+                mode,
+            )
+            .map(|g| Box::new(g) as _),
+        ),
+        "WangBuzsakiModel" => located(
+            WangBuzsakiModel::named(
+                size,
+                deserialize::<WangBuzsakiConfig>(cfg, loc)?,
+                name,
+                ctx,
+                mode,
+            )
+            .map(|g| Box::new(g) as _),
+        ),
+        "HH" => located(
+            Hh::named(size, deserialize::<HhConfig>(cfg, loc)?, name, ctx, mode)
+                .map(|g| Box::new(g) as _),
+        ),
+        "CondNeuGroup" => {
+            let method = cfg
+                .get("method")
+                .and_then(|m| m.as_str())
+                .unwrap_or("exp_auto")
+                .to_string();
+            let channels = build_channels(cfg.remove("channels"), &method, loc)?;
+            let group_cfg = deserialize::<CondNeuGroupConfig>(cfg, loc)?;
+            located(
+                CondNeuGroup::named(size, group_cfg, channels, name, ctx, mode)
+                    .map(|g| Box::new(g) as _),
+            )
+        }
+        other => {
+            let known: Vec<&str> = GROUP_MODELS.iter().map(|m| m.0).collect();
+            Err(loc.err(
+                "model",
+                format!("unknown model `{other}`; known models: {known:?}"),
+            ))
+        }
+    }
+}
+
+/// A library error raised while building one table, located at that table (and at the key
+/// the error names, when it names one).
+fn located_lib_error(e: Error, loc: &Loc) -> Error {
+    match e {
+        Error::InvalidArgument { arg, reason } => {
+            loc.err(arg.split('.').next().unwrap_or(&arg), reason)
+        }
+        Error::ShapeMismatch {
+            what,
+            expected,
+            got,
+        } => loc.err(&what, format!("expected shape {expected:?}, got {got:?}")),
+        Error::NetworkFile { .. } => e,
+        other => loc.err("", other.to_string()),
+    }
+}
+
+impl NetworkSpec {
+    /// Builds the network on `ctx` (NonBatching mode): every group, synapse and monitor of the
+    /// file, validated. Nothing is run.
+    pub fn build(&self, ctx: &Ctx) -> Result<BuiltNetwork> {
+        let mode = Mode::NonBatching;
+        let mut net = Network::new(ctx, mode)?;
+        let mut inputs = Vec::new();
+        let mut group_names = Vec::new();
+        for (i, g) in self.groups.iter().enumerate() {
+            let span = g.span();
+            let mut t = g.get_ref().clone();
+            let mut loc = Loc {
+                source: &self.source,
+                span,
+                prefix: format!("groups[{i}]"),
+            };
+            let name = take_str(&mut t, "name", &loc)?;
+            if let Some(n) = &name {
+                loc.prefix = format!("groups.{n}");
+            }
+            let model = take_str(&mut t, "model", &loc)?
+                .ok_or_else(|| loc.err("model", "missing (e.g. \"LIF\")"))?;
+            let size = take_size(&mut t, &loc)?;
+            let has_method = GROUP_MODELS
+                .iter()
+                .find(|m| m.0 == model)
+                .is_some_and(|m| m.1);
+            if has_method && !t.contains_key("method") {
+                t.insert(
+                    "method".into(),
+                    toml::Value::String(self.method.name().into()),
+                );
+            }
+            if model == "PoissonGroup" && !t.contains_key("seed") {
+                t.insert(
+                    "seed".into(),
+                    toml::Value::Integer(seeds::seed_value(self.seed, &loc.prefix)),
+                );
+            }
+            if t.contains_key("noise") && !t.contains_key("noise_seed") {
+                let path = format!("{}.noise", loc.prefix);
+                t.insert(
+                    "noise_seed".into(),
+                    toml::Value::Integer(seeds::seed_value(self.seed, &path)),
+                );
+            }
+            let input_num = size.num();
+            let input = take_input(&mut t, name.as_deref().unwrap_or(&model), input_num, &loc)?;
+            seeds::inject(&mut t, self.seed, &loc.prefix);
+            let group = build_group(&model, size, name.as_deref(), t, ctx, mode, &loc)?;
+            let gname = group.name().to_string();
+            net.add_boxed(group)
+                .map_err(|e| loc.err("name", e.to_string()))?;
+            if let Some(mut inp) = input {
+                inp.group = gname.clone();
+                inputs.push(inp);
+            }
+            group_names.push(gname);
+        }
+        for (i, s) in self.synapses.iter().enumerate() {
+            let loc = Loc {
+                source: &self.source,
+                span: s.span(),
+                prefix: format!("synapses[{i}]"),
+            };
+            self.build_synapse(i, s, &mut net, ctx, mode, &loc)?;
+        }
+        let mut built = BuiltNetwork {
+            net,
+            inputs,
+            monitors: self.monitors().cloned().collect(),
+            group_names,
+            dt: self.dt,
+            steps: self.steps(),
+        };
+        for (i, inp) in self.inputs.iter().enumerate() {
+            let loc = Loc {
+                source: &self.source,
+                span: inp.span(),
+                prefix: format!("inputs[{i}]"),
+            };
+            let spec = inp.get_ref();
+            let num = built
+                .net
+                .group(&spec.group)
+                .map_err(|e| loc.err("group", e.to_string()))?
+                .num();
+            let values = spec.value.to_vec();
+            if values.len() != 1 && values.len() != num {
+                return Err(loc.err(
+                    "value",
+                    format!("{} values for {num} neurons", values.len()),
+                ));
+            }
+            let value = InputValue::Section {
+                values,
+                start: spec.start,
+                stop: spec.stop,
+            };
+            // Checked like the runner will (start <= stop, the group takes input).
+            Runner::new(&mut built.net, self.dt)?
+                .input(&spec.group, value.clone())
+                .map_err(|e| loc.err("value", e.to_string()))?;
+            built.inputs.push(GroupInput {
+                group: spec.group.clone(),
+                value,
+            });
+        }
+        // Validate every monitor now (unknown keys, indices out of range).
+        for (i, m) in self.monitors.iter().enumerate() {
+            let loc = Loc {
+                source: &self.source,
+                span: m.span(),
+                prefix: format!("monitors[{i}]"),
+            };
+            let spec = m.get_ref();
+            Runner::new(&mut built.net, self.dt)?
+                .monitor_with(&spec.key, spec.indices.clone(), spec.every)
+                .map_err(|e| loc.err("key", e.to_string()))?;
+        }
+        Ok(built)
+    }
+
+    fn build_synapse(
+        &self,
+        _i: usize,
+        s: &Spanned<toml::Table>,
+        _net: &mut Network,
+        _ctx: &Ctx,
+        _mode: Mode,
+        loc: &Loc,
+    ) -> Result<()> {
+        let mut t = s.get_ref().clone();
+        let model = take_str(&mut t, "model", loc)?.unwrap_or_default();
+        Err(loc.err("model", format!("unknown synapse model `{model}`")))
+    }
+}

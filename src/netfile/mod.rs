@@ -1,0 +1,229 @@
+//! Network files: a whole simulation declared in TOML (documented in `docs/network-format.md`).
+//!
+//! Parsing is two-phase: the file is read into tables with their source spans (so errors can
+//! name the line), then each group, synapse and monitor table is deserialized into the
+//! library's own config types (`deny_unknown_fields`, so a misspelt parameter is an error
+//! naming it). Building a [`NetworkSpec`] validates everything before anything runs.
+
+mod build;
+mod seeds;
+
+pub use build::{BuiltNetwork, GroupInput};
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::backend::Precision;
+use crate::error::{Error, Result};
+use crate::integrate::Method;
+
+/// A parsed (not yet built) network file.
+#[derive(Clone, Debug)]
+pub struct NetworkSpec {
+    /// Source text (for line numbers in later errors).
+    pub(crate) source: String,
+    /// Step size (ms).
+    pub dt: f64,
+    /// Simulated duration (ms).
+    pub duration: f64,
+    /// Seed from which every unseeded random choice in the file is derived.
+    pub seed: u64,
+    /// Float precision unless the command line overrides it.
+    pub precision: Precision,
+    /// Default integration method of the groups.
+    pub method: Method,
+    pub(crate) groups: Vec<Spanned<toml::Table>>,
+    pub(crate) synapses: Vec<Spanned<toml::Table>>,
+    pub(crate) monitors: Vec<Spanned<MonitorSpec>>,
+    pub(crate) inputs: Vec<Spanned<InputSpec>>,
+}
+
+/// An `[[inputs]]` entry: `value` (a number, or one per neuron) added into `group`'s input
+/// while `start ≤ t < stop` (ms; defaults 0 and forever).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSpec {
+    /// Target group.
+    pub group: String,
+    /// One value or one per neuron.
+    pub value: OneOrMany,
+    /// Start time (ms), inclusive.
+    #[serde(default)]
+    pub start: f64,
+    /// Stop time (ms), exclusive.
+    #[serde(default = "forever")]
+    pub stop: f64,
+}
+
+/// A number or a list of numbers.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One number.
+    One(f64),
+    /// A list.
+    Many(Vec<f64>),
+}
+
+impl OneOrMany {
+    /// As a list.
+    pub fn to_vec(&self) -> Vec<f64> {
+        match self {
+            OneOrMany::One(x) => vec![*x],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+fn forever() -> f64 {
+    f64::INFINITY
+}
+
+/// A `[[monitors]]` entry.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitorSpec {
+    /// `member.state`, e.g. `E.V` or `E2I.g`.
+    pub key: String,
+    /// Recorded indices (all when absent).
+    #[serde(default)]
+    pub indices: Option<Vec<usize>>,
+    /// Record every k-th step (default 1).
+    #[serde(default = "one")]
+    pub every: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRepr {
+    dt: f64,
+    duration: f64,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    precision: Precision,
+    #[serde(default)]
+    method: Method,
+    #[serde(default)]
+    groups: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    synapses: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    monitors: Vec<Spanned<MonitorSpec>>,
+    #[serde(default)]
+    inputs: Vec<Spanned<InputSpec>>,
+}
+
+/// 1-based line of byte offset `pos` in `src`.
+pub(crate) fn line_of(src: &str, pos: usize) -> usize {
+    src[..pos.min(src.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The field a toml/serde message is about (`unknown field `tua``, `missing field `dt``), or
+/// `syntax` for a parse error.
+pub(crate) fn field_from_message(msg: &str) -> String {
+    let about_a_field = [
+        "unknown field",
+        "missing field",
+        "duplicate field",
+        "duplicate key",
+    ]
+    .iter()
+    .any(|p| msg.starts_with(p));
+    if about_a_field {
+        if let Some(start) = msg.find('`') {
+            if let Some(len) = msg[start + 1..].find('`') {
+                return msg[start + 1..start + 1 + len].to_string();
+            }
+        }
+    }
+    "syntax".to_string()
+}
+
+/// A parser message on one line.
+pub(crate) fn one_line(msg: &str) -> String {
+    msg.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl NetworkSpec {
+    /// Parses a network file's text.
+    pub fn parse(source: &str) -> Result<Self> {
+        let repr: FileRepr = toml::from_str(source).map_err(|e| {
+            let line = e.span().map(|s| line_of(source, s.start));
+            let reason = one_line(e.message());
+            Error::NetworkFile {
+                field: field_from_message(&reason),
+                line,
+                reason,
+            }
+        })?;
+        if !(repr.dt.is_finite() && repr.dt > 0.0) {
+            return Err(Error::NetworkFile {
+                field: "dt".into(),
+                line: find_line(source, "dt"),
+                reason: format!("must be a positive number of ms, got {}", repr.dt),
+            });
+        }
+        if !(repr.duration.is_finite() && repr.duration >= 0.0) {
+            return Err(Error::NetworkFile {
+                field: "duration".into(),
+                line: find_line(source, "duration"),
+                reason: format!("must be a non-negative number of ms, got {}", repr.duration),
+            });
+        }
+        Ok(NetworkSpec {
+            source: source.to_string(),
+            dt: repr.dt,
+            duration: repr.duration,
+            seed: repr.seed,
+            precision: repr.precision,
+            method: repr.method,
+            groups: repr.groups,
+            synapses: repr.synapses,
+            monitors: repr.monitors,
+            inputs: repr.inputs,
+        })
+    }
+
+    /// Reads and parses a network file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&text)
+    }
+
+    /// Number of steps of the run, `round(duration / dt)`.
+    pub fn steps(&self) -> u64 {
+        (self.duration / self.dt).round() as u64
+    }
+
+    /// The monitors declared in the file.
+    pub fn monitors(&self) -> impl Iterator<Item = &MonitorSpec> {
+        self.monitors.iter().map(|m| m.get_ref())
+    }
+}
+
+/// Line of the first top-level `key =` assignment, if any.
+fn find_line(source: &str, key: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with(key) && t[key.len()..].trim_start().starts_with('=')
+        })
+        .map(|i| i + 1)
+}

@@ -1,0 +1,307 @@
+//! The `brainburn` command: oracle cases shipped as network files (`examples/networks/`) run
+//! through the command's own code path (`cli::run_file`) and compared with the oracle as tightly
+//! as the library tests do; bad files give exit status 2, a message naming the field and line,
+//! and write nothing into the output directory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use brainburn::cli::{RunOptions, run_file};
+use brainburn::prelude::*;
+
+use crate::PRECISION;
+use crate::common::*;
+
+fn network(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/networks")
+        .join(name)
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "brainburn-cli-{tag}-{}-{PRECISION}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn opts() -> RunOptions {
+    RunOptions {
+        backend: crate::backends()[0],
+        precision: Some(PRECISION),
+        quiet: true,
+    }
+}
+
+/// `step,t_ms,<idx>...` CSV → (steps, rows of values).
+fn read_monitor(path: &Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let header = rdr.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = rdr
+        .records()
+        .map(|r| r.unwrap().iter().map(|x| x.parse().unwrap()).collect())
+        .collect();
+    (header, rows)
+}
+
+/// spikes.csv → per (group, index) the list of steps.
+fn read_spikes(path: &Path) -> Vec<(u64, String, usize)> {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    assert_eq!(
+        rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["step", "t_ms", "group", "index"]
+    );
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[0].parse().unwrap(),
+                r[2].to_string(),
+                r[3].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Case a as a file: V of both parameter groups, same bars as `foundation.rs`.
+#[test]
+fn file_case_a_matches_the_oracle() {
+    if crate::backends().is_empty() {
+        return;
+    }
+    let out = scratch("a");
+    run_file(&network("a_leaky_integrator.toml"), &out, &opts()).unwrap();
+    let (hdr, rows) = oracle_csv(&oracle_name(PRECISION, "a_leaky_integrator.csv"));
+    for group in ["default", "custom"] {
+        let (mh, mrows) = read_monitor(&out.join("monitors").join(format!("{group}.V.csv")));
+        assert_eq!(mh, ["step", "t_ms", "0", "1", "2"]);
+        assert_eq!(mrows.len(), rows.len());
+        for j in 0..3 {
+            let want = column(&hdr, &rows, &format!("{group}_V{j}"));
+            let got: Vec<f64> = mrows.iter().map(|r| r[2 + j]).collect();
+            let d = assert_close(
+                &format!("file a {group} V{j}"),
+                &got,
+                &want,
+                tol(PRECISION, 1e-9, 5e-5),
+            );
+            println!("file case a {group} V{j}: max |err| {d:e}");
+        }
+        // The time column is BrainPy's label k·dt.
+        assert!((mrows[10][1] - 1.0).abs() < 1e-12);
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["steps"], 1000);
+    assert_eq!(summary["precision"], PRECISION.name());
+    std::fs::remove_dir_all(&out).ok();
+}
+
+/// Case b as files: spike steps identical to BrainPy for every current (float64), spike
+/// counts identical (float32).
+#[test]
+fn file_case_b_matches_the_oracle() {
+    if crate::backends().is_empty() {
+        return;
+    }
+    let b = oracle_json(&oracle_name(PRECISION, "b_wb_fI.json"));
+    for (file, run) in [
+        ("b_wb_fI_dt0p05.toml", "dt=0.05"),
+        ("b_wb_fI_dt0p01.toml", "dt=0.01"),
+    ] {
+        let out = scratch("b");
+        run_file(&network(file), &out, &opts()).unwrap();
+        let spikes = read_spikes(&out.join("spikes.csv"));
+        for (j, neuron) in b["runs"][run]["neurons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            let got: Vec<u64> = spikes.iter().filter(|s| s.2 == j).map(|s| s.0).collect();
+            let want: Vec<u64> = neuron["spike_steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect();
+            match PRECISION {
+                Precision::F64 => assert_eq!(
+                    got, want,
+                    "{file} neuron {j} (I = {}): spike steps",
+                    neuron["I"]
+                ),
+                Precision::F32 => {
+                    assert_eq!(got.len(), want.len(), "{file} neuron {j}: spike count")
+                }
+            }
+        }
+        println!(
+            "file case b {run}: {} spikes, all spike {} identical",
+            spikes.len(),
+            if PRECISION == Precision::F64 {
+                "steps"
+            } else {
+                "counts"
+            }
+        );
+        std::fs::remove_dir_all(&out).ok();
+    }
+}
+
+/// Case c as files: spike steps identical (float64), V every 0.1 ms within 1e-6 relative.
+#[test]
+fn file_case_c_matches_the_oracle() {
+    if crate::backends().is_empty() || PRECISION != Precision::F64 {
+        return; // float32 case c is covered by the library tests (one BrainPy f32/f64 shift)
+    }
+    let c = oracle_json("c_condneugroup_hh.json");
+    for variant in ["version_defaults", "classic_HH"] {
+        let out = scratch("c");
+        run_file(&network(&format!("c_hh_{variant}.toml")), &out, &opts()).unwrap();
+        let spikes = read_spikes(&out.join("spikes.csv"));
+        let want = &c["variants"][variant];
+        let (th, trows) = oracle_csv(&format!("c_hh_{variant}_trace.csv"));
+        let (_, mrows) = read_monitor(&out.join("monitors").join("hh.V.csv"));
+        for j in 0..3 {
+            let got: Vec<u64> = spikes.iter().filter(|s| s.2 == j).map(|s| s.0).collect();
+            let steps = want["neurons"][j]["spike_steps"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{variant}: no spike steps"));
+            let steps: Vec<u64> = steps.iter().map(|x| x.as_u64().unwrap()).collect();
+            assert_eq!(got, steps, "{variant} neuron {j}: spike steps");
+            let wv = column(&th, &trows, &th[1 + j]);
+            let gv: Vec<f64> = mrows.iter().map(|r| r[2 + j]).take(wv.len()).collect();
+            let (d, _) = max_rel_diff(&gv, &wv, 1.0);
+            assert!(d <= 1e-6, "{variant} V{j}: max rel err {d:e}");
+            println!(
+                "file case c {variant} neuron {j}: spike steps identical, V max rel err {d:e}"
+            );
+        }
+        std::fs::remove_dir_all(&out).ok();
+    }
+}
+
+/// Runs the compiled command; returns (exit code, stderr).
+fn brainburn(args: &[&str]) -> (i32, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_brainburn"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+/// Each bad file: exit status 2, one message naming the field (and its line), nothing in DIR.
+#[test]
+fn bad_files_exit_2_name_the_field_and_write_nothing() {
+    if PRECISION != Precision::F32 {
+        return; // the command is process-level; one precision is enough
+    }
+    let good = "dt = 0.1\nduration = 1\n\n[[groups]]\nname = \"E\"\nmodel = \"LIF\"\nsize = 3\n";
+    let cases: Vec<(&str, String, &str, Option<usize>)> = vec![
+        ("malformed", "dt = 0.1\nduration = \n".into(), "", Some(2)),
+        (
+            "unknown model",
+            good.replace("\"LIF\"", "\"LIFF\""),
+            "model",
+            Some(6),
+        ),
+        (
+            "unknown parameter",
+            format!("{good}tua = 3.0\n"),
+            "tua",
+            Some(8),
+        ),
+        (
+            "list length",
+            format!("{good}tau = [1.0, 2.0]\n"),
+            "tau",
+            Some(8),
+        ),
+        (
+            "negative dt",
+            good.replace("dt = 0.1", "dt = -0.1"),
+            "dt",
+            Some(1),
+        ),
+        (
+            "unknown top key",
+            format!("dtt = 1\n{good}"),
+            "dtt",
+            Some(1),
+        ),
+        (
+            "monitor key",
+            format!("{good}\n[[monitors]]\nkey = \"E.W\"\n"),
+            "key",
+            Some(10),
+        ),
+        (
+            "input group",
+            format!("{good}\n[[inputs]]\ngroup = \"X\"\nvalue = 1.0\n"),
+            "group",
+            Some(10),
+        ),
+        (
+            "input length",
+            format!("{good}input = [1.0, 2.0]\n"),
+            "input",
+            Some(8),
+        ),
+    ];
+    for (what, text, field, line) in cases {
+        let dir = scratch(&format!("bad-{}", what.replace(' ', "_")));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("net.toml");
+        std::fs::write(&file, &text).unwrap();
+        let out = dir.join("out");
+        let (code, err) = brainburn(&[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert_eq!(code, 2, "{what}: exit status (stderr: {err})");
+        assert_eq!(err.lines().count(), 1, "{what}: one message: {err}");
+        assert!(
+            err.contains(field),
+            "{what}: message names `{field}`: {err}"
+        );
+        if let Some(l) = line {
+            assert!(
+                err.contains(&format!("line {l}")),
+                "{what}: message names line {l}: {err}"
+            );
+        }
+        assert!(!out.exists(), "{what}: nothing written into DIR");
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "{what}: no staging left behind: {leftovers:?}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    let (code, err) = brainburn(&["run", "/nonexistent/net.toml", "--out", "/tmp/x", "--quiet"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, err) = brainburn(&[
+        "run",
+        network("a_leaky_integrator.toml").to_str().unwrap(),
+        "--out",
+        "/tmp/x",
+        "--backend",
+        "tpu",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("tpu"), "{err}");
+}
