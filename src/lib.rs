@@ -19,6 +19,7 @@ pub mod geometry;
 pub mod init;
 pub mod integrate;
 pub mod math;
+pub mod measure;
 pub mod mode;
 pub mod monitor;
 pub mod netfile;
