@@ -23,5 +23,8 @@ mod foundation;
 #[path = "../cases/runner.rs"]
 mod runner;
 
+#[path = "../cases/conductance.rs"]
+mod conductance;
+
 #[path = "../cases/cli.rs"]
 mod cli;

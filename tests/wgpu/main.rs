@@ -22,3 +22,6 @@ mod foundation;
 
 #[path = "../cases/runner.rs"]
 mod runner;
+
+#[path = "../cases/conductance.rs"]
+mod conductance;
