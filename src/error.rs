@@ -75,6 +75,10 @@ pub enum Error {
         unexpected: Vec<String>,
     },
 
+    /// A state dict or checkpoint taken from a different model (other members or classes).
+    #[error("state dict is from another network: {0}")]
+    OtherNetwork(String),
+
     /// A failure reported by the tensor backend while executing or reading back.
     #[error("backend error: {0}")]
     Backend(String),

@@ -12,6 +12,7 @@
 pub mod backend;
 pub mod cli;
 pub mod channel;
+pub mod datasets;
 pub mod dynamics;
 pub mod error;
 pub mod fused;
@@ -21,6 +22,7 @@ pub mod integrate;
 pub mod math;
 pub mod measure;
 pub mod mode;
+pub mod module;
 pub mod monitor;
 pub mod netfile;
 pub mod network;
@@ -30,9 +32,11 @@ pub mod plot;
 pub mod runner;
 pub mod spikes;
 pub mod state;
+pub mod state_dict;
 pub mod surrogate;
 pub mod synapse;
 pub mod tensor_io;
+pub mod train;
 
 pub use burn;
 

@@ -7,6 +7,7 @@ use crate::dynamics::{Dynamics, StepTime, check_dt};
 use crate::error::{Error, Result};
 use crate::mode::Mode;
 use crate::neuron::NeuronGroup;
+use crate::state_dict::{LoadOptions, LoadResult, StateDict};
 use crate::synapse::Synapse;
 
 /// A network of neuron groups and synapses.
@@ -71,6 +72,59 @@ impl Network {
     /// Sets the index of the next step (e.g. after loading a checkpoint).
     pub fn set_step_index(&mut self, step: u64) {
         self.step = step;
+    }
+
+    /// Replaces the context after a device move or autodiff transition (`crate::module`).
+    pub(crate) fn set_ctx(&mut self, ctx: Ctx) {
+        self.ctx = ctx;
+    }
+
+    /// Every trainable tensor by BrainPy-style key (`LIF0.tau`, `GABAa0.g_max`): BrainPy's
+    /// `train_vars()`. Only these receive gradients and optimizer updates.
+    pub fn train_vars(&self) -> Vec<(String, burn::module::Param<Tensor<2>>)> {
+        crate::train::TrainVars::train_vars(self)
+    }
+
+    /// Parameters and states of every member under BrainPy-style keys, plus the step index
+    /// (see [`crate::state_dict`]).
+    pub fn state_dict(&self) -> Result<StateDict> {
+        crate::state_dict::network_state_dict(self)
+    }
+
+    /// Loads a state dict strictly (keys, shapes and dtypes must match; nothing changes on
+    /// error). Returns the (empty) missing and unexpected key lists.
+    pub fn load_state_dict(&mut self, sd: &StateDict) -> Result<LoadResult> {
+        self.load_state_dict_with(sd, &LoadOptions::default())
+    }
+
+    /// Loads a state dict with options (e.g. [`LoadOptions::lenient`], which returns the
+    /// missing keys in this network's order and the unexpected ones in the dict's order).
+    pub fn load_state_dict_with(
+        &mut self,
+        sd: &StateDict,
+        opts: &LoadOptions,
+    ) -> Result<LoadResult> {
+        crate::state_dict::load_network(self, sd, opts)
+    }
+
+    /// Saves the state dict to one checkpoint file (burnpack with a checksum).
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        self.state_dict()?.save(path)
+    }
+
+    /// Loads a checkpoint file strictly (nothing changes on error).
+    pub fn load(&mut self, path: impl AsRef<std::path::Path>) -> Result<LoadResult> {
+        self.load_with(path, &LoadOptions::default())
+    }
+
+    /// Loads a checkpoint file with options (nothing changes on error).
+    pub fn load_with(
+        &mut self,
+        path: impl AsRef<std::path::Path>,
+        opts: &LoadOptions,
+    ) -> Result<LoadResult> {
+        let sd = StateDict::load(path)?;
+        self.load_state_dict_with(&sd, opts)
     }
 
     fn check_member(&self, name: &str, mode: Mode) -> Result<()> {

@@ -95,7 +95,6 @@ pub struct LeakyIntegrator {
     core: Core,
     geometry: Geometry,
     method: Method,
-    noise: Option<NParam>,
     noise_seed: u64,
 }
 
@@ -124,10 +123,10 @@ impl LeakyIntegrator {
         core.params.build("V_rest", &cfg.v_rest, &vs, ctx)?;
         core.params.build("R", &cfg.r, &vs, ctx)?;
         core.params.build("tau", &cfg.tau, &vs, ctx)?;
-        let noise = match &cfg.noise {
-            Some(n) => Some(NParam::build(n, "noise", &vs, ctx)?),
-            None => None,
-        };
+        // In `params` (under `noise`) so that device moves, optimizers and state dicts see it.
+        if let Some(n) = &cfg.noise {
+            core.params.build("noise", n, &vs, ctx)?;
+        }
         cfg.v_initializer.validate("V_initializer")?;
         core.states
             .declare("V", StateInit::Float(cfg.v_initializer.clone()), vs.clone());
@@ -138,7 +137,6 @@ impl LeakyIntegrator {
             core,
             geometry,
             method: cfg.method,
-            noise,
             noise_seed: cfg.noise_seed,
         })
     }
@@ -178,7 +176,7 @@ impl NeuronGroup for LeakyIntegrator {
         let v_new = integrate(&sys, self.method, &[TVal::T(v.clone())], ts.t, ts.dt)
             .remove(0)
             .into_tensor_like(&v);
-        let noise = self.noise.as_ref().map(NParam::tval);
+        let noise = core.params.try_get("noise").map(NParam::tval);
         let v_new = add_noise(v_new, noise.as_ref(), self.noise_seed, ts, &core.ctx);
         self.core.states.set_f("V", v_new);
         Ok(())

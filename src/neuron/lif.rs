@@ -153,7 +153,6 @@ pub struct Lif {
     spk_reset: SpikeReset,
     detach_spk: bool,
     spike_fn: SpikeFunction,
-    noise: Option<NParam>,
     noise_seed: u64,
 }
 
@@ -181,10 +180,10 @@ impl Lif {
         p.build("R", &cfg.r, &vs, ctx)?;
         p.build("tau", &cfg.tau, &vs, ctx)?;
         p.build("tau_ref", &cfg.tau_ref, &vs, ctx)?;
-        let noise = match &cfg.noise {
-            Some(n) => Some(NParam::build(n, "noise", &vs, ctx)?),
-            None => None,
-        };
+        // In `params` (under `noise`) so that device moves, optimizers and state dicts see it.
+        if let Some(n) = &cfg.noise {
+            core.params.build("noise", n, &vs, ctx)?;
+        }
         cfg.v_initializer.validate("V_initializer")?;
         let s = &mut core.states;
         s.declare("V", StateInit::Float(cfg.v_initializer.clone()), vs.clone());
@@ -208,7 +207,6 @@ impl Lif {
             spk_reset: cfg.spk_reset,
             detach_spk: cfg.detach_spk,
             spike_fn,
-            noise,
             noise_seed: cfg.noise_seed,
         })
     }
@@ -249,7 +247,7 @@ impl NeuronGroup for Lif {
         let v_new = integrate(&sys, self.method, &[TVal::T(v.clone())], ts.t, ts.dt)
             .remove(0)
             .into_tensor_like(&v);
-        let noise = self.noise.as_ref().map(NParam::tval);
+        let noise = core.params.try_get("noise").map(NParam::tval);
         let v_new = add_noise(v_new, noise.as_ref(), self.noise_seed, ts, &core.ctx);
         let refractory = le(t_last.clone().neg().add_scalar(ts.t), &p.tval("tau_ref"));
         let v_new = v_new.mask_where(refractory, v);

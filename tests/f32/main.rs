@@ -28,3 +28,6 @@ mod conductance;
 
 #[path = "../cases/cli.rs"]
 mod cli;
+
+#[path = "../cases/training.rs"]
+mod training;

@@ -25,3 +25,6 @@ mod runner;
 
 #[path = "../cases/conductance.rs"]
 mod conductance;
+
+#[path = "../cases/training.rs"]
+mod training;
