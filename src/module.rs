@@ -119,6 +119,9 @@ impl_module!(
     crate::neuron::LeakyIntegrator,
     crate::neuron::SpikeTimeGroup,
     crate::neuron::PoissonGroup,
+    crate::neuron::WangBuzsakiModel,
+    crate::neuron::CondNeuGroup,
+    crate::neuron::Hh,
 );
 
 /// The backend a device belongs to (`fallback` when it cannot be told).
