@@ -30,7 +30,7 @@
 //! states are moved between devices through the host.
 
 use burn::module::{Content, Devices, Module, ModuleMapper, ModuleVisitor, Param};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Bool, Device, Tensor};
 
 use crate::backend::{BackendKind, Ctx};
 use crate::dynamics::Dynamics;
@@ -188,11 +188,28 @@ fn move_state(s: StateTensor, tr: Transition<'_>) -> StateTensor {
         (StateTensor::Float(t), Transition::Valid) => StateTensor::Float(t.without_autodiff()),
         (StateTensor::Float(t), Transition::Train) => StateTensor::Float(t.autodiff()),
         (StateTensor::Bool(t), Transition::To(d) | Transition::Fork(d)) => {
-            StateTensor::Bool(t.to_device(d))
+            StateTensor::Bool(move_bool(t, d))
         }
         (StateTensor::Bool(t), Transition::Valid) => StateTensor::Bool(t.without_autodiff()),
         (StateTensor::Bool(t), Transition::Train) => StateTensor::Bool(t.autodiff()),
     }
+}
+
+/// A boolean tensor on another device. Burn 0.22.1's `Tensor<_, Bool>::to_device` from a CPU
+/// backend to wgpu panics (`Unsupported dtype for bool_from_data Bool(Native)` in
+/// burn-cubecl), so booleans move through the host, where `from_data` converts the storage.
+///
+/// # Panics
+///
+/// If the source backend cannot read the tensor back (a device failure).
+fn move_bool(t: Tensor<2, Bool>, device: &Device) -> Tensor<2, Bool> {
+    if t.device() == *device {
+        return t;
+    }
+    let data = t
+        .try_into_data()
+        .unwrap_or_else(|e| panic!("cannot read a boolean state back for a device move: {e:?}"));
+    Tensor::from_data(data, device)
 }
 
 /// Applies a [`Transition`] to one model: its context, parameters and states (including states

@@ -31,3 +31,6 @@ mod cli;
 
 #[path = "../cases/training.rs"]
 mod training;
+
+#[path = "../cases/checkpoint.rs"]
+mod checkpoint;

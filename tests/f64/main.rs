@@ -32,3 +32,6 @@ mod cli;
 
 #[path = "../cases/training.rs"]
 mod training;
+
+#[path = "../cases/checkpoint.rs"]
+mod checkpoint;

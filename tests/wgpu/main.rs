@@ -28,3 +28,6 @@ mod conductance;
 
 #[path = "../cases/training.rs"]
 mod training;
+
+#[path = "../cases/checkpoint.rs"]
+mod checkpoint;
