@@ -905,3 +905,87 @@ fn burn_module_parameters_round_trip() {
         assert_eq!(t.dims(), [3, 2]);
     }
 }
+
+/// Conductance-based neurons (WangBuzsakiModel with its h, n gates; CondNeuGroup with HH
+/// channels, whose parameters and gates are keyed `name.channel.var`): saved mid-run, loaded
+/// into a freshly built network, they continue bit-identically to the uninterrupted run.
+#[test]
+fn conductance_neurons_continue_bit_identically_after_loading() {
+    use brainburn::channel::{Channel, IKHH1952, IL, INaHH1952};
+    let dir = scratch("conductance");
+    let (n1, n2) = (if IS_WGPU { 20 } else { 60 }, 20);
+    let dt = 0.05;
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let mode = Mode::Batching { batch_size: 2 };
+        let mk = || {
+            let mut net = Network::new(&c, mode).unwrap();
+            let wb = WangBuzsakiConfig {
+                v_initializer: Initializer::uniform(-70.0, -50.0, 4),
+                ..Default::default()
+            };
+            net.add(WangBuzsakiModel::named(3, wb, Some("wb"), &c, mode).unwrap())
+                .unwrap();
+            let channels: Vec<(&str, Box<dyn Channel>)> = vec![
+                ("INa", Box::new(INaHH1952::default())),
+                ("IK", Box::new(IKHH1952::default())),
+                ("IL", Box::new(IL::default())),
+            ];
+            net.add(
+                CondNeuGroup::named(
+                    2,
+                    CondNeuGroupConfig::default(),
+                    channels,
+                    Some("hh"),
+                    &c,
+                    mode,
+                )
+                .unwrap(),
+            )
+            .unwrap();
+            net
+        };
+        let step = |net: &mut Network| {
+            net.add_input("wb", c.full([2, 3], 2.0)).unwrap();
+            net.add_input("hh", c.full([2, 2], 10.0)).unwrap();
+            net.step(dt).unwrap();
+            net.state_dict().unwrap()
+        };
+        let mut full = mk();
+        let want: Vec<StateDict> = (0..n1 + n2).map(|_| step(&mut full)).collect();
+        let mut first = mk();
+        for _ in 0..n1 {
+            step(&mut first);
+        }
+        let path = dir.join(format!("cond-{backend}.bpk"));
+        first.save(&path).unwrap();
+        let sd = first.state_dict().unwrap();
+        for key in ["wb.h", "wb.n", "wb.V", "hh.INa.g_max", "hh.V"] {
+            assert!(
+                sd.get(key).is_some(),
+                "{backend}: no {key} in {:?}",
+                sd.keys()
+            );
+        }
+        assert!(
+            sd.keys()
+                .iter()
+                .any(|k| k.starts_with("hh.INa.") && sd.get(k).unwrap().kind == EntryKind::State)
+        );
+        let mut loaded = mk();
+        loaded.load(&path).unwrap();
+        for (k, w) in want[n1..].iter().enumerate() {
+            let got = step(&mut loaded);
+            assert_same(
+                &format!("{backend} conductance continuation step {}", n1 + k),
+                &got,
+                w,
+            );
+        }
+        println!(
+            "{backend} {PRECISION}: WB + CondNeuGroup(HH) checkpoint continues bit-identically ({} keys)",
+            sd.len()
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
