@@ -201,6 +201,13 @@ pub trait Dynamics: Send + Sync + std::fmt::Debug {
     fn detach_states(&mut self) {
         self.core_mut().states.detach();
     }
+
+    /// Called after a device move or autodiff transition (Burn's `to_device`, `fork`,
+    /// `valid`, `train`; see `crate::module`): `core().ctx` is already the new context and the
+    /// parameters and states have moved. Models that keep other tensors outside their `Core`
+    /// (connectivity masks, index tensors, constant weights) re-create or move them onto
+    /// `core().ctx.device` here. The default has none.
+    fn on_ctx_change(&mut self) {}
 }
 
 /// The same values with another shape (same number of elements).

@@ -27,7 +27,8 @@
 //! in its [`Core`](crate::dynamics::Core) (`params` and `states`), or, for states kept
 //! elsewhere (e.g. a synapse's delay buffer), be exposed through
 //! [`Dynamics::save_states`] / [`Dynamics::state_layout`] / [`Dynamics::load_state`]: such
-//! states are moved between devices through the host.
+//! states are moved between devices through the host. Any other tensor it keeps (a
+//! connectivity mask, index tensors) it moves itself in [`Dynamics::on_ctx_change`].
 
 use burn::module::{Content, Devices, Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Bool, Device, Tensor};
@@ -48,8 +49,9 @@ use crate::state::StateTensor;
 /// Every brainburn model type gets one invocation in `src/module.rs`; a new model type (in
 /// brainburn or in a user crate) opts in the same way. Requirements: the type implements
 /// [`Dynamics`] and `Clone + Send + Debug`; every tensor it holds lives in its `Core`
-/// (`params`, `states`) or is a state exposed through `save_states` / `state_layout` /
-/// `load_state` (moved between devices through the host).
+/// (`params`, `states`), is a state exposed through `save_states` / `state_layout` /
+/// `load_state` (moved between devices through the host), or is moved by the type's own
+/// [`Dynamics::on_ctx_change`].
 #[macro_export]
 macro_rules! impl_module {
     ($($ty:ty),+ $(,)?) => {$(
@@ -251,6 +253,7 @@ pub fn transition<D: Dynamics + ?Sized>(d: &mut D, tr: Transition<'_>) {
         d.load_state(&k, data)
             .unwrap_or_else(|e| panic!("{name}: cannot re-create state `{k}`: {e}"));
     }
+    d.on_ctx_change();
 }
 
 /// Every device the model's context and parameters are on.
