@@ -199,3 +199,54 @@ impl Digits {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_digits_load_and_split_reproducibly() {
+        let d = Digits::load_bundled().unwrap();
+        assert_eq!(d.len(), 1797);
+        assert_eq!(d.pixels.len(), 1797 * PIXELS);
+        let mut per_class = [0usize; CLASSES];
+        for &l in &d.labels {
+            per_class[l] += 1;
+        }
+        assert!(
+            per_class.iter().all(|&n| (170..=190).contains(&n)),
+            "{per_class:?}"
+        );
+        let (train, test) = d.split(0.2, 42).unwrap();
+        assert_eq!((train.len(), test.len()), (1438, 359));
+        let (train2, test2) = d.split(0.2, 42).unwrap();
+        assert_eq!((train, test.clone()), (train2, test2));
+        let (_, other) = d.split(0.2, 43).unwrap();
+        assert_ne!(other, test);
+    }
+
+    #[test]
+    fn bad_csv_lines_are_named() {
+        let row = |label: &str, px: &str| {
+            let mut v = vec!["0"; PIXELS];
+            v[3] = px;
+            format!("{},{label}\n", v.join(","))
+        };
+        let ok = row("7", "16");
+        assert_eq!(Digits::parse_csv(&ok, "t").unwrap().labels, vec![7]);
+        for (text, want) in [
+            (format!("{ok}{}", row("10", "0")), "line 2: label 10"),
+            (format!("{ok}{}", row("3", "17")), "line 2: pixel 3 = 17"),
+            (format!("{ok}{}", row("3", "x")), "line 2: column 3"),
+            (format!("{ok}1,2,3\n"), "line 2"),
+            (String::new(), "no samples"),
+        ] {
+            let e = Digits::parse_csv(&text, "t").unwrap_err().to_string();
+            assert!(e.contains(want), "{e} does not contain {want}");
+        }
+        assert!(Digits::load("/nonexistent/digits.csv.gz").is_err());
+        let d = Digits::parse_csv(&ok, "t").unwrap();
+        assert!(d.split(1.5, 0).is_err());
+        assert!(d.subset(&[1]).is_err());
+    }
+}
