@@ -142,7 +142,6 @@ pub struct CondNeuGroup {
     slots: Vec<Slot>,
     method: Method,
     surrogate: TwoInputSurrogate,
-    noise: Option<NParam>,
     noise_seed: u64,
 }
 
@@ -177,10 +176,10 @@ impl CondNeuGroup {
         p.build("V_th", &cfg.v_th, &vs, ctx)?;
         check_param(p, "C", "C", |x| x > 0.0, "positive")?;
         check_param(p, "A", "A", |x| x > 0.0, "positive")?;
-        let noise = match &cfg.noise {
-            Some(n) => Some(NParam::build(n, "noise", &vs, ctx)?),
-            None => None,
-        };
+        // In `params` (under `noise`) so that device moves, optimizers and state dicts see it.
+        if let Some(n) = &cfg.noise {
+            core.params.build("noise", n, &vs, ctx)?;
+        }
         cfg.v_initializer.validate("V_initializer")?;
         let s = &mut core.states;
         s.declare("V", StateInit::Float(cfg.v_initializer.clone()), vs.clone());
@@ -230,7 +229,6 @@ impl CondNeuGroup {
             slots,
             method: cfg.method,
             surrogate: cfg.surrogate,
-            noise,
             noise_seed: cfg.noise_seed,
         };
         group.init_gates();
@@ -334,7 +332,7 @@ impl NeuronGroup for CondNeuGroup {
         let v_new = integrate(&membrane, self.method, &[TVal::T(v.clone())], ts.t, ts.dt)
             .remove(0)
             .into_tensor_like(&v);
-        let noise = self.noise.as_ref().map(NParam::tval);
+        let noise = self.core.params.try_get("noise").map(NParam::tval);
         let v_new = add_noise(v_new, noise.as_ref(), self.noise_seed, ts, &core.ctx);
 
         let v_old = TVal::T(v.clone());

@@ -236,7 +236,6 @@ pub struct Hh {
     geometry: Geometry,
     method: Method,
     surrogate: TwoInputSurrogate,
-    noise: Option<NParam>,
     noise_seed: u64,
     /// Which of m, h, n start at steady state.
     steady: [bool; 3],
@@ -272,10 +271,10 @@ impl Hh {
         for g in ["gNa", "gK", "gL"] {
             check_param(p, g, g, |x| x >= 0.0, "non-negative")?;
         }
-        let noise = match &cfg.noise {
-            Some(n) => Some(NParam::build(n, "noise", &vs, ctx)?),
-            None => None,
-        };
+        // In `params` (under `noise`) so that device moves, optimizers and state dicts see it.
+        if let Some(n) = &cfg.noise {
+            core.params.build("noise", n, &vs, ctx)?;
+        }
         cfg.v_initializer.validate("V_initializer")?;
         let s = &mut core.states;
         s.declare("V", StateInit::Float(cfg.v_initializer.clone()), vs.clone());
@@ -308,7 +307,6 @@ impl Hh {
             geometry,
             method: cfg.method,
             surrogate: cfg.surrogate,
-            noise,
             noise_seed: cfg.noise_seed,
             steady,
         };
@@ -391,7 +389,7 @@ impl NeuronGroup for Hh {
         let [v_new, m, h, n]: [_; 4] = out
             .try_into()
             .expect("integrate returns one value per variable");
-        let noise = self.noise.as_ref().map(NParam::tval);
+        let noise = self.core.params.try_get("noise").map(NParam::tval);
         let v_new = add_noise(v_new, noise.as_ref(), self.noise_seed, ts, &self.core.ctx);
         let spike = crossing_spike(&v, &v_new, &p.tval("V_th"), self.core.mode, &self.surrogate);
         let s = &mut self.core.states;

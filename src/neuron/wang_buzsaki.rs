@@ -288,7 +288,6 @@ pub struct WangBuzsakiModel {
     geometry: Geometry,
     method: Method,
     surrogate: TwoInputSurrogate,
-    noise: Option<NParam>,
     noise_seed: u64,
 }
 
@@ -328,10 +327,10 @@ impl WangBuzsakiModel {
         for g in ["gNa", "gK", "gL"] {
             check_param(p, g, g, |x| x >= 0.0, "non-negative")?;
         }
-        let noise = match &cfg.noise {
-            Some(n) => Some(NParam::build(n, "noise", &vs, ctx)?),
-            None => None,
-        };
+        // In `params` (under `noise`) so that device moves, optimizers and state dicts see it.
+        if let Some(n) = &cfg.noise {
+            core.params.build("noise", n, &vs, ctx)?;
+        }
         cfg.v_initializer.validate("V_initializer")?;
         cfg.h_initializer.validate("h_initializer")?;
         cfg.n_initializer.validate("n_initializer")?;
@@ -347,7 +346,6 @@ impl WangBuzsakiModel {
             geometry,
             method: cfg.method,
             surrogate: cfg.surrogate,
-            noise,
             noise_seed: cfg.noise_seed,
         })
     }
@@ -405,7 +403,7 @@ impl NeuronGroup for WangBuzsakiModel {
         let v_new = next(&v);
         let h_new = next(&h);
         let n_new = next(&n);
-        let noise = self.noise.as_ref().map(NParam::tval);
+        let noise = self.core.params.try_get("noise").map(NParam::tval);
         let v_new = add_noise(v_new, noise.as_ref(), self.noise_seed, ts, &self.core.ctx);
         let spike = crossing_spike(
             &v,
