@@ -173,11 +173,12 @@ impl NParam {
         }
     }
 
-    /// Whether the parameter is trained.
+    /// Whether the parameter is configured as trained (also on a device without autodiff,
+    /// where the tensor cannot require gradients yet; see [`crate::train::is_trainable`]).
     pub fn is_trainable(&self) -> bool {
         match self {
             NParam::Const(_) => false,
-            NParam::Tensor(p) => p.is_require_grad(),
+            NParam::Tensor(p) => crate::train::is_trainable(p),
         }
     }
 

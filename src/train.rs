@@ -56,7 +56,7 @@ impl<T: Dynamics + ?Sized> TrainVars for T {
         self.params()
             .iter()
             .filter_map(|(k, p)| match p {
-                NParam::Tensor(t) if is_trainable(t) => Some((format!("{name}.{k}"), t.clone())),
+                NParam::Tensor(t) if p.is_trainable() => Some((format!("{name}.{k}"), t.clone())),
                 _ => None,
             })
             .collect()
