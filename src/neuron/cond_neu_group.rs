@@ -119,6 +119,10 @@ impl OdeRhs<TVal> for MembraneOde<'_> {
 ///    two-input crossing surrogate (`inv_square_grad2`, α = 100) on `(V⁺ − V_th, V_old − V_th)`.
 ///    No reset.
 ///
+/// Everything accumulated in `input` — external current and synaptic outputs alike — is
+/// scaled by `1e−3/A`, as in BrainPy's `CondNeuGroup` (its `CondNeuGroupLTC` variant would add
+/// projection currents unscaled inside the derivative; with the default `A` both agree).
+///
 /// The gates start at their steady state at the initial V, at construction and on every
 /// `reset_state` (BrainPy leaves them at 0 for channels added after construction; here
 /// channels are only given at construction).
