@@ -57,5 +57,8 @@ pub mod prelude {
     pub use crate::param::{ParamSpec, trainable};
     pub use crate::spikes::Spikes;
     pub use crate::surrogate::{SpikeFunction, Surrogate, SurrogateFunction, TwoInputSurrogate};
-    pub use crate::synapse::Synapse;
+    pub use crate::synapse::{
+        Ampa, AmpaConfig, CompMethod, Connector, DelayStep, Exponential, ExponentialConfig,
+        Gabaa, GabaaConfig, Output, ShortTermPlasticity, Synapse,
+    };
 }

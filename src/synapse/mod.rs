@@ -1,4 +1,29 @@
 //! Synapses (SPEC §4): connectivity × kinetics × output × optional STP × delay.
+//!
+//! * [`conn`]: connectors and the one canonical pre → post connectivity;
+//! * [`comm`]: dense / sparse (event-driven) / one-to-one / all-to-all communication with
+//!   scalar or per-synapse, trainable weights;
+//! * [`kinetics`]: the gating and decay equations; [`output`]: `COBA` / `CUBA`;
+//! * [`delay`]: integer delays with the SPEC §4 latency rule; [`stp`]: Tsodyks–Markram STP/STD;
+//! * the synapse types [`Ampa`], [`Gabaa`] (align-pre) and [`Exponential`] (align-post).
+
+mod ampa;
+pub mod comm;
+pub mod conn;
+pub mod delay;
+mod exponential;
+pub mod kinetics;
+pub mod output;
+mod proj;
+pub mod stp;
+
+pub use ampa::{Ampa, AmpaConfig, Gabaa, GabaaConfig};
+pub use comm::CompMethod;
+pub use conn::{Connectivity, Connector};
+pub use delay::DelayStep;
+pub use exponential::{Exponential, ExponentialConfig};
+pub use output::Output;
+pub use stp::ShortTermPlasticity;
 
 use burn::tensor::Tensor;
 
@@ -34,4 +59,11 @@ pub trait Synapse: Dynamics {
 
     /// A copy behind a box.
     fn clone_box(&self) -> Box<dyn Synapse>;
+
+    /// The synapse's step on host arrays for the fused CPU path ([`crate::fused`]), built
+    /// from its current parameters and states (delay buffer included); `None` (the default)
+    /// when it has none, and then networks holding it run on the composed-op path.
+    fn fused_kernel(&self) -> Option<Result<crate::fused::HostSynapseKernel>> {
+        None
+    }
 }

@@ -29,6 +29,9 @@ mod conductance;
 #[path = "../cases/cli.rs"]
 mod cli;
 
+#[path = "../cases/synapses.rs"]
+mod synapses;
+
 #[path = "../cases/training.rs"]
 mod training;
 

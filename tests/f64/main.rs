@@ -30,6 +30,9 @@ mod conductance;
 #[path = "../cases/cli.rs"]
 mod cli;
 
+#[path = "../cases/synapses.rs"]
+mod synapses;
+
 #[path = "../cases/training.rs"]
 mod training;
 

@@ -26,6 +26,9 @@ mod runner;
 #[path = "../cases/conductance.rs"]
 mod conductance;
 
+#[path = "../cases/synapses.rs"]
+mod synapses;
+
 #[path = "../cases/training.rs"]
 mod training;
 

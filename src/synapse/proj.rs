@@ -1,0 +1,290 @@
+//! What every synapse type shares: the two groups, connectivity and weights, the output, the
+//! delay line, optional STP and `stop_spike_gradient` (BrainPy's `TwoEndConn` plumbing).
+
+use burn::tensor::TensorData;
+
+use super::comm::{Comm, CompMethod};
+use super::conn::{Connectivity, Connector};
+use super::delay::{Delay, DelayStep};
+use super::output::Output;
+use super::stp::ShortTermPlasticity;
+use crate::dynamics::{Core, Dynamics, reshape_data};
+use crate::error::{Error, Result};
+use crate::integrate::Method;
+use crate::neuron::NeuronGroup;
+use crate::spikes::Spikes;
+
+/// The arguments every synapse takes besides its kinetics.
+pub(crate) struct ProjectionSpec<'a> {
+    pub conn: &'a Connector,
+    pub comp_method: CompMethod,
+    pub g_max: &'a crate::param::ParamSpec,
+    pub output: &'a Output,
+    pub delay_step: Option<&'a DelayStep>,
+    pub stp: Option<&'a ShortTermPlasticity>,
+    pub stop_spike_gradient: bool,
+    pub method: Method,
+}
+
+/// The shared parts of a synapse.
+#[derive(Clone, Debug)]
+pub(crate) struct Projection {
+    pub pre: String,
+    pub post: String,
+    pub pre_varshape: Vec<usize>,
+    pub n_pre: usize,
+    pub comm: Comm,
+    pub output: Output,
+    pub delay: Delay,
+    pub stp: Option<ShortTermPlasticity>,
+    pub stop_spike_gradient: bool,
+    pub method: Method,
+}
+
+impl Projection {
+    /// Checks the groups, builds connectivity, weights (`g_max`), output parameters, STP
+    /// parameters and states, and the delay line into `core`.
+    pub fn new(
+        core: &mut Core,
+        pre: &dyn NeuronGroup,
+        post: &dyn NeuronGroup,
+        spec: ProjectionSpec<'_>,
+    ) -> Result<Self> {
+        if pre.mode() != post.mode() {
+            return Err(Error::arg(
+                "post",
+                format!(
+                    "`{}` runs in {:?} but `{}` in {:?}: the groups of a synapse need the same mode and batch size",
+                    pre.name(),
+                    pre.mode(),
+                    post.name(),
+                    post.mode()
+                ),
+            ));
+        }
+        if pre.spike().is_none() {
+            return Err(Error::arg(
+                "pre",
+                format!("`{}` has no spikes to send", pre.name()),
+            ));
+        }
+        if !post.has_input() {
+            return Err(Error::arg(
+                "post",
+                format!("`{}` takes no input", post.name()),
+            ));
+        }
+        let ctx = core.ctx.clone();
+        let (n_pre, n_post) = (pre.num(), post.num());
+        let conn = Connectivity::build(spec.conn, n_pre, n_post)?;
+        let (comm, weight) = Comm::build(&conn, spec.comp_method, spec.g_max, "g_max", &ctx)?;
+        core.params.insert("g_max", weight);
+        let post_vs = post.geometry().varshape();
+        spec.output.build(
+            &mut core.params,
+            &post_vs,
+            post.v().is_some(),
+            post.name(),
+            &ctx,
+        )?;
+        let pre_varshape = pre.geometry().varshape();
+        if let Some(stp) = spec.stp {
+            stp.build(&mut core.params, &mut core.states, &pre_varshape, &ctx)?;
+        }
+        let delay = Delay::new(spec.delay_step, n_pre, &ctx)?;
+        Ok(Projection {
+            pre: pre.name().to_string(),
+            post: post.name().to_string(),
+            pre_varshape,
+            n_pre,
+            comm,
+            output: spec.output.clone(),
+            delay,
+            stp: spec.stp.cloned(),
+            stop_spike_gradient: spec.stop_spike_gradient,
+            method: spec.method,
+        })
+    }
+
+    /// Resets the delay buffer to the batch size of the (already reset) core states.
+    pub fn reset(&mut self, core: &Core) {
+        self.delay
+            .reset(core.states.rows(), core.mode.is_training(), &core.ctx);
+    }
+
+    /// The spikes the synapse acts on this step: the presynaptic group's current spikes through
+    /// the delay, detached with `stop_spike_gradient`. Checks their shape.
+    pub fn presynaptic(&self, core: &Core, pre_spike: &Spikes) -> Result<Spikes> {
+        let want = [core.states.rows(), self.n_pre];
+        if pre_spike.dims() != want {
+            return Err(Error::ShapeMismatch {
+                what: format!("{}: spikes of `{}`", core.name, self.pre),
+                expected: want.to_vec(),
+                got: pre_spike.dims().to_vec(),
+            });
+        }
+        let s = self.delay.read(pre_spike);
+        Ok(if self.stop_spike_gradient {
+            s.detach()
+        } else {
+            s
+        })
+    }
+
+    /// Feeds the delay buffer with the presynaptic spikes of the step that just ended.
+    pub fn push(&mut self, pre_spike: &Spikes) {
+        if self.delay.len() > 0 {
+            self.delay.push(if self.stop_spike_gradient {
+                pre_spike.detach()
+            } else {
+                pre_spike.clone()
+            });
+        }
+    }
+
+    /// The user shape of the delay buffer, `[L, (batch,) ...pre varshape]`.
+    fn buffer_shape(&self, core: &Core) -> Vec<usize> {
+        let mut s = vec![self.delay.len()];
+        if let Some(b) = core.mode.batch_size() {
+            s.push(b);
+        }
+        s.extend(self.pre_varshape.iter().copied());
+        s
+    }
+
+    /// The core's states (as [`Dynamics`] saves them) plus `delay_buffer`.
+    pub fn save_states(&self, core: &Core) -> Result<Vec<(String, TensorData)>> {
+        let mut v = CoreView(core).save_states()?;
+        if self.delay.len() > 0 {
+            let data = reshape_data(self.delay.to_data()?, self.buffer_shape(core));
+            v.push(("delay_buffer".into(), data));
+        }
+        Ok(v)
+    }
+
+    /// The core's state layout plus `delay_buffer`.
+    pub fn state_layout(&self, core: &Core) -> Vec<(String, Vec<usize>)> {
+        let mut v = CoreView(core).state_layout();
+        if self.delay.len() > 0 {
+            v.push(("delay_buffer".into(), self.buffer_shape(core)));
+        }
+        v
+    }
+
+    /// Loads one state (`delay_buffer` or a core state).
+    pub fn load_state(&mut self, core: &mut Core, key: &str, data: TensorData) -> Result<()> {
+        if key == "delay_buffer" && self.delay.len() > 0 {
+            let rows = core.states.rows();
+            self.delay
+                .load(data, rows, core.mode.is_training(), &core.ctx)
+        } else if core.states.contains(key) {
+            CoreViewMut(core).load_state(key, data)
+        } else {
+            Err(Error::unknown_key(
+                format!("{}.{key}", core.name),
+                "not a state of this synapse",
+            ))
+        }
+    }
+}
+
+/// A read-only view of a core that uses [`Dynamics`]' default state handling.
+#[derive(Debug)]
+struct CoreView<'a>(&'a Core);
+
+impl Dynamics for CoreView<'_> {
+    fn core(&self) -> &Core {
+        self.0
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        unreachable!("CoreView is only used to read states")
+    }
+    fn class_name(&self) -> &'static str {
+        "CoreView"
+    }
+}
+
+/// A mutable view of a core that uses [`Dynamics`]' default state handling.
+#[derive(Debug)]
+struct CoreViewMut<'a>(&'a mut Core);
+
+impl Dynamics for CoreViewMut<'_> {
+    fn core(&self) -> &Core {
+        self.0
+    }
+    fn core_mut(&mut self) -> &mut Core {
+        self.0
+    }
+    fn class_name(&self) -> &'static str {
+        "CoreViewMut"
+    }
+}
+
+/// Implements [`Dynamics`] and [`super::Synapse`] for a synapse type with fields `core: Core`
+/// and `proj: Projection` and an inherent
+/// `step(&mut self, &StepTime, &Spikes, Option<Tensor<2>>) -> Result<Tensor<2>>`.
+macro_rules! impl_synapse {
+    ($T:ty, $class:literal) => {
+        impl $crate::dynamics::Dynamics for $T {
+            fn core(&self) -> &$crate::dynamics::Core {
+                &self.core
+            }
+            fn core_mut(&mut self) -> &mut $crate::dynamics::Core {
+                &mut self.core
+            }
+            fn class_name(&self) -> &'static str {
+                $class
+            }
+            fn reset_state(&mut self, batch: Option<usize>) -> $crate::error::Result<()> {
+                self.core.reset(batch)?;
+                self.proj.reset(&self.core);
+                Ok(())
+            }
+            fn save_states(
+                &self,
+            ) -> $crate::error::Result<Vec<(String, burn::tensor::TensorData)>> {
+                self.proj.save_states(&self.core)
+            }
+            fn state_layout(&self) -> Vec<(String, Vec<usize>)> {
+                self.proj.state_layout(&self.core)
+            }
+            fn load_state(
+                &mut self,
+                key: &str,
+                data: burn::tensor::TensorData,
+            ) -> $crate::error::Result<()> {
+                self.proj.load_state(&mut self.core, key, data)
+            }
+            fn detach_states(&mut self) {
+                self.core.states.detach();
+                self.proj.delay.detach();
+            }
+        }
+
+        impl $crate::synapse::Synapse for $T {
+            fn pre(&self) -> &str {
+                &self.proj.pre
+            }
+            fn post(&self) -> &str {
+                &self.proj.post
+            }
+            fn update(
+                &mut self,
+                ts: &$crate::dynamics::StepTime,
+                pre_spike: &$crate::spikes::Spikes,
+                post_v: Option<burn::tensor::Tensor<2>>,
+            ) -> $crate::error::Result<Option<burn::tensor::Tensor<2>>> {
+                self.step(ts, pre_spike, post_v).map(Some)
+            }
+            fn push(&mut self, pre_spike: &$crate::spikes::Spikes) -> $crate::error::Result<()> {
+                self.proj.push(pre_spike);
+                Ok(())
+            }
+            fn clone_box(&self) -> Box<dyn $crate::synapse::Synapse> {
+                Box::new(self.clone())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_synapse;
