@@ -82,6 +82,7 @@ pub struct Runner<'a> {
     inputs: Vec<InputSpec>,
     monitors: Vec<MonitorSpec>,
     progress: bool,
+    fused: bool,
 }
 
 /// Splits `member.var` and checks that the member and the state exist.
@@ -120,6 +121,7 @@ impl<'a> Runner<'a> {
             inputs: Vec::new(),
             monitors: Vec::new(),
             progress: false,
+            fused: true,
         })
     }
 
@@ -234,6 +236,15 @@ impl<'a> Runner<'a> {
         self
     }
 
+    /// Whether a run may take the fused host path ([`crate::fused`]; on by default). It is
+    /// taken on the CPU backends when no gradient can be tracked and every member has a host
+    /// kernel, and gives the composed-op path's results within float rounding; `false` forces
+    /// the composed-op path (tests compare the two).
+    pub fn fused(mut self, on: bool) -> Self {
+        self.fused = on;
+        self
+    }
+
     /// The input of `spec` at run step `k` (time `t`), `None` when it adds nothing.
     fn input_tensor(&self, spec: &InputSpec, k: u64, t: f64) -> Option<Tensor<2>> {
         if let InputValue::Section { start, stop, .. } = &spec.value {
@@ -280,6 +291,41 @@ impl<'a> Runner<'a> {
         } else {
             None
         };
+        if self.fused {
+            let inputs: Vec<crate::fused::engine::InputPlan> = self
+                .inputs
+                .iter()
+                .map(|i| crate::fused::engine::InputPlan {
+                    group: i.group.clone(),
+                    value: i.value.clone(),
+                })
+                .collect();
+            let monitors: Vec<crate::fused::engine::MonitorPlan> = self
+                .monitors
+                .iter()
+                .map(|m| crate::fused::engine::MonitorPlan {
+                    key: m.key.clone(),
+                    member: m.member.clone(),
+                    var: m.var.clone(),
+                    indices: m.indices.clone(),
+                    every: m.every,
+                })
+                .collect();
+            let done = crate::fused::engine::try_run(
+                self.net,
+                self.dt,
+                &inputs,
+                &monitors,
+                n_steps,
+                bar.as_ref(),
+            )?;
+            if let Some(out) = done {
+                if let Some(pb) = bar {
+                    pb.finish_and_clear();
+                }
+                return Ok(out);
+            }
+        }
         let device = self.net.ctx().device.clone();
         let index_tensors: Vec<Option<Tensor<1, Int>>> = self
             .monitors

@@ -1,57 +1,283 @@
-//! SIMD-friendly lane types for the fused host loops: `F32x8` (eight f32) and `F64x4` (four
-//! f64), implementing [`Real`] so model equations written once run on them unchanged.
+//! Lane types for the fused host loops, implementing [`Real`] so model equations written once
+//! run on them unchanged:
 //!
-//! Operations are plain per-lane loops on arrays, marked `#[inline(always)]`, which LLVM turns
-//! into vector instructions (SSE2 everywhere; AVX2/FMA inside the `target_feature` kernels of
-//! `super::simd`). `exp` for f32 is a branch-free Cephes-style polynomial (≤ 2 ulp on the
-//! clamped range), so it vectorises; f64 uses the standard library per lane.
+//! * [`F32x8`] (eight f32) and [`F64x4`] (four f64): portable arrays whose per-lane loops LLVM
+//!   vectorises for the SSE2 baseline;
+//! * `Avx8` (eight f32 in one 256-bit register, x86-64 only): explicit AVX2 intrinsics, used
+//!   only inside the AVX2 versions of the kernels that [`super::simd`] selects at run time
+//!   (the array form leaves LLVM spilling and splitting 256-bit values).
+//!
+//! Both f32 types evaluate every operation in the same order without FMA, so they give
+//! bit-identical results. `exp` for f32 is a branch-free Cephes polynomial (≤ 2 ulp on the
+//! clamped range); f64 uses the standard library per lane.
 
+use std::fmt::Debug;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use crate::math::Real;
 
-macro_rules! lanes {
-    ($name:ident, $e:ty, $n:expr) => {
-        /// A fixed group of lanes.
+/// What the fused kernels need of a lane type besides [`Real`]: loads, stores, comparisons
+/// into masks, blends.
+pub trait Lanes: Real + Copy + Send + Sync + Debug {
+    /// The element type.
+    type E: Copy + PartialOrd + Default + Send + Sync + Debug + 'static;
+    /// A per-lane condition.
+    type M: Copy;
+    /// Number of lanes.
+    const N: usize;
+    /// Below this |x|, `exprel` and its derivative use their series.
+    const EXPREL_THRESHOLD: f64;
+    /// Series coefficients of `exprel`, highest degree first (`1/(k+1)!`).
+    const EXPREL_SERIES: &'static [f64];
+    /// Series coefficients of `exprel′`, highest degree first (`k/(k+1)!`, k ≥ 1).
+    const EXPREL_D_SERIES: &'static [f64];
+
+    /// The element nearest to `c`.
+    fn elem(c: f64) -> Self::E;
+    /// Every lane equal to `c`.
+    fn splat(c: Self::E) -> Self;
+    /// Every lane equal to the element nearest to `c`.
+    #[inline(always)]
+    fn cst(c: f64) -> Self {
+        Self::splat(Self::elem(c))
+    }
+    /// Lanes from `src[i..i + N]`, padding past the end of `src` with `pad`.
+    fn load(src: &[Self::E], i: usize, pad: Self::E) -> Self;
+    /// Writes the lanes to `dst[i..]` (only those inside `dst`).
+    fn store(self, dst: &mut [Self::E], i: usize);
+    /// Lane `k`.
+    fn lane(&self, k: usize) -> Self::E;
+    /// |x|.
+    fn abs(self) -> Self;
+    /// `self < o` per lane.
+    fn lt(self, o: Self) -> Self::M;
+    /// `self <= o` per lane.
+    fn le(self, o: Self) -> Self::M;
+    /// `self >= o` per lane (false where either is NaN, as Rust's `>=`).
+    fn ge(self, o: Self) -> Self::M;
+    /// `m ? a : b` per lane.
+    fn blend(m: Self::M, a: Self, b: Self) -> Self;
+    /// Both conditions.
+    fn and(a: Self::M, b: Self::M) -> Self::M;
+    /// The opposite condition.
+    fn not(m: Self::M) -> Self::M;
+    /// Bit `k` set where lane `k` holds.
+    fn bits(m: Self::M) -> u32;
+    /// Whether some lane holds.
+    #[inline(always)]
+    fn any(m: Self::M) -> bool {
+        Self::bits(m) != 0
+    }
+    /// Whether every lane holds.
+    #[inline(always)]
+    fn all(m: Self::M) -> bool {
+        Self::bits(m) == (1u32 << Self::N) - 1
+    }
+}
+
+/// `(eˣ − 1)/x` and, when `deriv`, its derivative `(x eˣ − eˣ + 1)/x²`, from `x` and
+/// `ex = eˣ` (shared with the caller): the series below `L::EXPREL_THRESHOLD` (|x| < 1 in f32,
+/// 0.5 in f64; the remainder is below the precision), the direct quotients elsewhere, each
+/// computed only when some lane needs it (no 0/0 in the lanes that take the series).
+#[inline(always)]
+pub fn exprel_pair<L: Lanes>(x: L, ex: L, deriv: bool) -> (L, L) {
+    let small = x.abs().lt(L::cst(L::EXPREL_THRESHOLD));
+    let (near, far) = (L::any(small), !L::all(small));
+    let (mut e, mut d) = (x, x);
+    if near {
+        let s = L::EXPREL_SERIES;
+        let mut acc = L::cst(s[0]);
+        for &c in &s[1..] {
+            acc = acc * x + c;
+        }
+        e = acc;
+        if deriv {
+            let s = L::EXPREL_D_SERIES;
+            let mut acc = L::cst(s[0]);
+            for &c in &s[1..] {
+                acc = acc * x + c;
+            }
+            d = acc;
+        }
+    }
+    if far {
+        let one = L::cst(1.0);
+        let safe = L::blend(small, one, x);
+        let de = (ex - 1.0) / safe;
+        e = if near { L::blend(small, e, de) } else { de };
+        if deriv {
+            let dd = (ex * (safe - 1.0) + 1.0) / (safe * safe);
+            d = if near { L::blend(small, d, dd) } else { dd };
+        }
+    }
+    (e, d)
+}
+
+/// `(eˣ − 1)/x` computing `eˣ` only when some lane is outside the series range, with a
+/// short series when every lane is below 1/8 (the factors `φ(dt·A)` of `exp_auto` mostly are;
+/// the omitted terms are below 1e-9 relative there).
+#[inline(always)]
+pub fn exprel_lazy<L: Lanes>(x: L) -> L {
+    let ax = x.abs();
+    if L::all(ax.lt(L::cst(0.125))) {
+        // 1 + x/2 + x²/6 + x³/24 + x⁴/120 + x⁵/720 + x⁶/5040
+        let mut acc = L::cst(1.0 / 5040.0);
+        for c in [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0] {
+            acc = acc * x + c;
+        }
+        return acc;
+    }
+    let small = ax.lt(L::cst(L::EXPREL_THRESHOLD));
+    let ex = if L::all(small) { x } else { x.exp() };
+    exprel_pair(x, ex, false).0
+}
+
+/// `x/(eˣ − 1)` (the HH-type rates' removable singularity, `1/exprel`) and, when `deriv`,
+/// its derivative, from `x` and `ex = eˣ`: one division per branch (`1/series` near 0;
+/// `x/(eˣ − 1)` and `(1 − α·eˣ)/(eˣ − 1)` elsewhere), each branch only when a lane needs it.
+#[inline(always)]
+pub fn x_over_expm1_pair<L: Lanes>(x: L, ex: L, deriv: bool) -> (L, L) {
+    let small = x.abs().lt(L::cst(L::EXPREL_THRESHOLD));
+    let (near, far) = (L::any(small), !L::all(small));
+    let (mut a, mut d) = (x, x);
+    if near {
+        let s = L::EXPREL_SERIES;
+        let mut acc = L::cst(s[0]);
+        for &c in &s[1..] {
+            acc = acc * x + c;
+        }
+        a = acc.recip();
+        if deriv {
+            let s = L::EXPREL_D_SERIES;
+            let mut acc = L::cst(s[0]);
+            for &c in &s[1..] {
+                acc = acc * x + c;
+            }
+            d = -(acc * a * a);
+        }
+    }
+    if far {
+        let inv = (ex - 1.0).recip();
+        let af = x * inv;
+        a = if near { L::blend(small, a, af) } else { af };
+        if deriv {
+            let df = inv * (af * ex).rsub(1.0);
+            d = if near { L::blend(small, d, df) } else { df };
+        }
+    }
+    (a, d)
+}
+
+/// `1/(k+1)!` for k = 10 down to 0: the f32 series of `exprel` (|x| < 1, remainder < 3e-9).
+const SERIES_F32: [f64; 11] = [
+    1.0 / 39916800.0,
+    1.0 / 3628800.0,
+    1.0 / 362880.0,
+    1.0 / 40320.0,
+    1.0 / 5040.0,
+    1.0 / 720.0,
+    1.0 / 120.0,
+    1.0 / 24.0,
+    1.0 / 6.0,
+    1.0 / 2.0,
+    1.0,
+];
+/// `k/(k+1)!` for k = 11 down to 1: the derivative series (|x| < 1, remainder < 3e-9).
+const DSERIES_F32: [f64; 11] = [
+    11.0 / 479001600.0,
+    10.0 / 39916800.0,
+    9.0 / 3628800.0,
+    8.0 / 362880.0,
+    7.0 / 40320.0,
+    6.0 / 5040.0,
+    5.0 / 720.0,
+    4.0 / 120.0,
+    3.0 / 24.0,
+    2.0 / 6.0,
+    1.0 / 2.0,
+];
+/// `1/(k+1)!` for k = 12 down to 0: the f64 series (|x| < 0.5, remainder < 1e-17 relative).
+const SERIES_F64: [f64; 13] = [
+    1.0 / 6227020800.0,
+    1.0 / 479001600.0,
+    1.0 / 39916800.0,
+    1.0 / 3628800.0,
+    1.0 / 362880.0,
+    1.0 / 40320.0,
+    1.0 / 5040.0,
+    1.0 / 720.0,
+    1.0 / 120.0,
+    1.0 / 24.0,
+    1.0 / 6.0,
+    1.0 / 2.0,
+    1.0,
+];
+/// `k/(k+1)!` for k = 13 down to 1.
+const DSERIES_F64: [f64; 13] = [
+    13.0 / 87178291200.0,
+    12.0 / 6227020800.0,
+    11.0 / 479001600.0,
+    10.0 / 39916800.0,
+    9.0 / 3628800.0,
+    8.0 / 362880.0,
+    7.0 / 40320.0,
+    6.0 / 5040.0,
+    5.0 / 720.0,
+    4.0 / 120.0,
+    3.0 / 24.0,
+    2.0 / 6.0,
+    1.0 / 2.0,
+];
+
+/// The constants of the Cephes `expf` (shared by the portable and the AVX2 version).
+mod cephes {
+    pub const LO: f32 = -87.336_55;
+    pub const HI: f32 = 88.722_83;
+    /// 1.5·2²³: adding it rounds to an integer held in the low mantissa bits.
+    pub const MAGIC: f32 = 12_582_912.0;
+    pub const C1: f32 = 0.693_359_4;
+    pub const C2: f32 = -2.121_944_4e-4;
+    pub const P: [f32; 6] = [
+        1.987_569_1e-4,
+        1.398_2e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        0.166_666_65,
+        0.5,
+    ];
+}
+
+/// Cephes `expf` on one lane: x = n·ln2 + r, |r| ≤ ln2/2, e^r by a degree-6 polynomial, 2ⁿ by
+/// the exponent bits. Branch-free (clamps instead of tests), so it vectorises.
+#[inline(always)]
+fn expf_lane(x: f32) -> f32 {
+    use cephes::*;
+    // `clamp` keeps NaN (a NaN state must stay visible).
+    let x = x.clamp(LO, HI);
+    // Round to nearest with the magic constant (plain adds; `floor` is a libm call without
+    // SSE4.1 and would stop vectorisation).
+    let tm = x * std::f32::consts::LOG2_E + MAGIC;
+    let n = tm - MAGIC;
+    // The integer n sits in the low mantissa bits of `tm` (no float→int conversion).
+    let ni = tm.to_bits() as i32 - MAGIC.to_bits() as i32;
+    let r = x - n * C1 - n * C2;
+    let p = ((((P[0] * r + P[1]) * r + P[2]) * r + P[3]) * r + P[4]) * r + P[5];
+    let y = p * r * r + r + 1.0;
+    // n ∈ [-126, 128]: split 2ⁿ in two factors so 2^128 does not overflow the bits.
+    let h = ni >> 1;
+    let a = f32::from_bits(((h + 127) as u32) << 23);
+    let b = f32::from_bits(((ni - h + 127) as u32) << 23);
+    y * a * b
+}
+
+macro_rules! portable {
+    ($name:ident, $e:ty, $n:expr, $exp:expr, $thr:expr, $series:expr, $dseries:expr,
+     $exprel:expr, $exprel_d:expr) => {
+        /// A fixed group of lanes (portable arrays).
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub struct $name(pub [$e; $n]);
 
         impl $name {
-            /// Number of lanes.
-            pub const LANES: usize = $n;
-
-            /// Every lane equal to `c`.
-            #[inline(always)]
-            pub fn splat(c: $e) -> Self {
-                $name([c; $n])
-            }
-
-            /// Lanes from `src[i..i + LANES]`, padding past the end with `pad`.
-            #[inline(always)]
-            pub fn load(src: &[$e], i: usize, pad: $e) -> Self {
-                let mut a = [pad; $n];
-                if i + $n <= src.len() {
-                    a.copy_from_slice(&src[i..i + $n]);
-                } else {
-                    for k in 0..src.len().saturating_sub(i) {
-                        a[k] = src[i + k];
-                    }
-                }
-                $name(a)
-            }
-
-            /// Writes the lanes to `dst[i..]` (only those inside `dst`).
-            #[inline(always)]
-            pub fn store(self, dst: &mut [$e], i: usize) {
-                if i + $n <= dst.len() {
-                    dst[i..i + $n].copy_from_slice(&self.0);
-                } else {
-                    for k in 0..dst.len().saturating_sub(i) {
-                        dst[i + k] = self.0[k];
-                    }
-                }
-            }
-
             /// Lane-wise `f`.
             #[inline(always)]
             pub fn map(self, f: impl Fn($e) -> $e) -> Self {
@@ -72,16 +298,102 @@ macro_rules! lanes {
                 $name(a)
             }
 
-            /// `if cond(self) { a } else { b }` per lane, branch-free.
             #[inline(always)]
-            pub fn select(self, cond: impl Fn($e) -> bool, a: Self, b: Self) -> Self {
+            fn cmp(self, o: Self, f: impl Fn($e, $e) -> bool) -> [bool; $n] {
+                let mut m = [false; $n];
+                for k in 0..$n {
+                    m[k] = f(self.0[k], o.0[k]);
+                }
+                m
+            }
+        }
+
+        impl Lanes for $name {
+            type E = $e;
+            type M = [bool; $n];
+            const N: usize = $n;
+            const EXPREL_THRESHOLD: f64 = $thr;
+            const EXPREL_SERIES: &'static [f64] = &$series;
+            const EXPREL_D_SERIES: &'static [f64] = &$dseries;
+            #[inline(always)]
+            fn elem(c: f64) -> $e {
+                c as $e
+            }
+            #[inline(always)]
+            fn splat(c: $e) -> Self {
+                $name([c; $n])
+            }
+            #[inline(always)]
+            fn load(src: &[$e], i: usize, pad: $e) -> Self {
+                let mut a = [pad; $n];
+                if i + $n <= src.len() {
+                    a.copy_from_slice(&src[i..i + $n]);
+                } else {
+                    for k in 0..src.len().saturating_sub(i) {
+                        a[k] = src[i + k];
+                    }
+                }
+                $name(a)
+            }
+            #[inline(always)]
+            fn store(self, dst: &mut [$e], i: usize) {
+                if i + $n <= dst.len() {
+                    dst[i..i + $n].copy_from_slice(&self.0);
+                } else {
+                    for k in 0..dst.len().saturating_sub(i) {
+                        dst[i + k] = self.0[k];
+                    }
+                }
+            }
+            #[inline(always)]
+            fn lane(&self, k: usize) -> $e {
+                self.0[k]
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                self.map(|a| a.abs())
+            }
+            #[inline(always)]
+            fn lt(self, o: Self) -> [bool; $n] {
+                self.cmp(o, |a, b| a < b)
+            }
+            #[inline(always)]
+            fn le(self, o: Self) -> [bool; $n] {
+                self.cmp(o, |a, b| a <= b)
+            }
+            #[inline(always)]
+            fn ge(self, o: Self) -> [bool; $n] {
+                self.cmp(o, |a, b| a >= b)
+            }
+            #[inline(always)]
+            fn blend(m: [bool; $n], a: Self, b: Self) -> Self {
                 let mut r = b.0;
                 for k in 0..$n {
-                    if cond(self.0[k]) {
+                    if m[k] {
                         r[k] = a.0[k];
                     }
                 }
                 $name(r)
+            }
+            #[inline(always)]
+            fn and(a: [bool; $n], b: [bool; $n]) -> [bool; $n] {
+                let mut r = a;
+                for k in 0..$n {
+                    r[k] &= b[k];
+                }
+                r
+            }
+            #[inline(always)]
+            fn not(m: [bool; $n]) -> [bool; $n] {
+                m.map(|b| !b)
+            }
+            #[inline(always)]
+            fn bits(m: [bool; $n]) -> u32 {
+                let mut r = 0u32;
+                for k in 0..$n {
+                    r |= (m[k] as u32) << k;
+                }
+                r
             }
         }
 
@@ -156,7 +468,7 @@ macro_rules! lanes {
         impl Real for $name {
             #[inline(always)]
             fn exp(self) -> Self {
-                self.map(exp_lane)
+                self.map($exp)
             }
             #[inline(always)]
             fn ln(self) -> Self {
@@ -172,83 +484,247 @@ macro_rules! lanes {
             }
             #[inline(always)]
             fn one_like(&self) -> Self {
-                Self::splat(1.0)
+                <Self as Lanes>::splat(1.0)
             }
-            /// Series `Σ xᵏ/(k+1)!` for |x| < 0.5 (error < 1e-17 relative), `(eˣ − 1)/x`
-            /// elsewhere (no cancellation there); both computed, one selected per lane.
             #[inline(always)]
             fn exprel(self) -> Self {
-                let x = self;
-                let mut s = Self::splat(1.0 / 6227020800.0); // 1/13!
-                for d in [479001600.0, 39916800.0, 3628800.0, 362880.0, 40320.0, 5040.0, 720.0, 120.0, 24.0, 6.0, 2.0, 1.0] {
-                    s = s * x + (1.0 / d);
-                }
-                let direct = (x.exp() - 1.0) / x;
-                x.select(|v| v.abs() < 0.5, s, direct)
+                $exprel(self)
             }
-            /// Series of the derivative for |x| < 0.5, `(eˣ(x − 1) + 1)/x²` elsewhere.
             #[inline(always)]
             fn exprel_d(self) -> Self {
-                let x = self;
-                // d/dx Σ xᵏ/(k+1)! = Σ k xᵏ⁻¹/(k+1)!
-                let mut s = Self::splat(12.0 / 6227020800.0);
-                let coef = [11.0 / 479001600.0, 10.0 / 39916800.0, 9.0 / 3628800.0, 8.0 / 362880.0,
-                    7.0 / 40320.0, 6.0 / 5040.0, 5.0 / 720.0, 4.0 / 120.0, 3.0 / 24.0, 2.0 / 6.0, 1.0 / 2.0];
-                for c in coef {
-                    s = s * x + c;
-                }
-                let direct = (x.exp() * (x - 1.0) + 1.0) / (x * x);
-                x.select(|v| v.abs() < 0.5, s, direct)
+                $exprel_d(self)
             }
         }
     };
 }
 
-lanes!(F32x8, f32, 8);
-lanes!(F64x4, f64, 4);
+portable!(
+    F32x8,
+    f32,
+    8,
+    expf_lane,
+    1.0,
+    SERIES_F32,
+    DSERIES_F32,
+    exprel_lazy,
+    |x: F32x8| exprel_pair(x, x.exp(), true).1
+);
+// float64 runs exist for parity with BrainPy's x64 mode, where the last ulp matters over long
+// chaotic runs: their `exprel` is the host f64 one per lane (`expm1`-based, as the composed
+// path's constants), not the series/quotient pair.
+portable!(
+    F64x4,
+    f64,
+    4,
+    f64::exp,
+    0.5,
+    SERIES_F64,
+    DSERIES_F64,
+    |x: F64x4| x.map(<f64 as Real>::exprel),
+    |x: F64x4| x.map(<f64 as Real>::exprel_d)
+);
 
-/// Lane-wise exponential, dispatched on the element type.
-trait ExpLane: Copy {
-    fn exp_lane(self) -> Self;
-}
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx::Avx8;
 
-impl ExpLane for f64 {
-    #[inline(always)]
-    fn exp_lane(self) -> Self {
-        self.exp()
+/// Eight f32 lanes in one AVX register.
+///
+/// Every method is an `#[inline(always)]` wrapper around AVX/AVX2 intrinsics: a value of this
+/// type may only be created inside code that runs after [`super::simd::has_avx2`] said yes —
+/// the AVX2 versions of the kernels, where the wrappers inline and the intrinsics become
+/// single instructions. The type is crate-private for that reason.
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use std::arch::x86_64::*;
+    use std::ops::{Add, Div, Mul, Neg, Sub};
+
+    use super::{Lanes, cephes, exprel_lazy, exprel_pair};
+    use crate::math::Real;
+
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Avx8(__m256);
+
+    // SAFETY (every `unsafe` block below): an `Avx8` only exists on a CPU with AVX2 (see the
+    // type's documentation), and the pointer accesses stay inside the checked slices.
+    macro_rules! binop {
+        ($tr:ident, $m:ident, $f:ident) => {
+            impl $tr for Avx8 {
+                type Output = Self;
+                #[inline(always)]
+                fn $m(self, o: Self) -> Self {
+                    unsafe { Avx8($f(self.0, o.0)) }
+                }
+            }
+            impl $tr<f64> for Avx8 {
+                type Output = Self;
+                #[inline(always)]
+                fn $m(self, c: f64) -> Self {
+                    unsafe { Avx8($f(self.0, _mm256_set1_ps(c as f32))) }
+                }
+            }
+        };
     }
-}
+    binop!(Add, add, _mm256_add_ps);
+    binop!(Sub, sub, _mm256_sub_ps);
+    binop!(Mul, mul, _mm256_mul_ps);
+    binop!(Div, div, _mm256_div_ps);
 
-impl ExpLane for f32 {
-    /// Cephes `expf`: x = n·ln2 + r, |r| ≤ ln2/2 (n = round(x/ln2)), e^r by a degree-6 polynomial, 2ⁿ by the
-    /// exponent bits. Branch-free (clamps instead of tests), so it vectorises.
-    #[inline(always)]
-    fn exp_lane(self) -> Self {
-        let x = self.clamp(-87.336_55, 88.722_83);
-        // Round to nearest with the 1.5·2²³ trick (plain adds; `floor` is a libm call
-        // without SSE4.1 and would stop vectorisation).
-        const MAGIC: f32 = 12_582_912.0;
-        let tm = x * std::f32::consts::LOG2_E + MAGIC;
-        let n = tm - MAGIC;
-        // The integer n sits in the low mantissa bits of `tm` (no float→int conversion).
-        let ni = tm.to_bits() as i32 - MAGIC.to_bits() as i32;
-        let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
-        let p = ((((1.987_569_1e-4 * r + 1.398_2e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
-            + 0.166_666_65)
-            * r
-            + 0.5;
-        let y = p * r * r + r + 1.0;
-        // n ∈ [-126, 128]: split 2ⁿ in two factors so 2^128 does not overflow the bits.
-        let h = ni >> 1;
-        let a = f32::from_bits(((h + 127) as u32) << 23);
-        let b = f32::from_bits(((ni - h + 127) as u32) << 23);
-        y * a * b
+    impl Neg for Avx8 {
+        type Output = Self;
+        #[inline(always)]
+        fn neg(self) -> Self {
+            unsafe { Avx8(_mm256_xor_ps(self.0, _mm256_set1_ps(-0.0))) }
+        }
     }
-}
 
-#[inline(always)]
-fn exp_lane<E: ExpLane>(x: E) -> E {
-    x.exp_lane()
+    impl Avx8 {
+        #[inline(always)]
+        fn to_array(self) -> [f32; 8] {
+            let mut a = [0.0f32; 8];
+            unsafe { _mm256_storeu_ps(a.as_mut_ptr(), self.0) };
+            a
+        }
+        #[inline(always)]
+        fn from_array(a: [f32; 8]) -> Self {
+            unsafe { Avx8(_mm256_loadu_ps(a.as_ptr())) }
+        }
+    }
+
+    impl Lanes for Avx8 {
+        type E = f32;
+        type M = __m256;
+        const N: usize = 8;
+        const EXPREL_THRESHOLD: f64 = super::F32x8::EXPREL_THRESHOLD;
+        const EXPREL_SERIES: &'static [f64] = super::F32x8::EXPREL_SERIES;
+        const EXPREL_D_SERIES: &'static [f64] = super::F32x8::EXPREL_D_SERIES;
+        #[inline(always)]
+        fn elem(c: f64) -> f32 {
+            c as f32
+        }
+        #[inline(always)]
+        fn splat(c: f32) -> Self {
+            unsafe { Avx8(_mm256_set1_ps(c)) }
+        }
+        #[inline(always)]
+        fn load(src: &[f32], i: usize, pad: f32) -> Self {
+            if i + 8 <= src.len() {
+                unsafe { Avx8(_mm256_loadu_ps(src.as_ptr().add(i))) }
+            } else {
+                let mut a = [pad; 8];
+                for k in 0..src.len().saturating_sub(i) {
+                    a[k] = src[i + k];
+                }
+                Self::from_array(a)
+            }
+        }
+        #[inline(always)]
+        fn store(self, dst: &mut [f32], i: usize) {
+            if i + 8 <= dst.len() {
+                unsafe { _mm256_storeu_ps(dst.as_mut_ptr().add(i), self.0) }
+            } else {
+                let a = self.to_array();
+                for k in 0..dst.len().saturating_sub(i) {
+                    dst[i + k] = a[k];
+                }
+            }
+        }
+        #[inline(always)]
+        fn lane(&self, k: usize) -> f32 {
+            self.to_array()[k]
+        }
+        #[inline(always)]
+        fn abs(self) -> Self {
+            unsafe { Avx8(_mm256_andnot_ps(_mm256_set1_ps(-0.0), self.0)) }
+        }
+        #[inline(always)]
+        fn lt(self, o: Self) -> __m256 {
+            unsafe { _mm256_cmp_ps::<_CMP_LT_OQ>(self.0, o.0) }
+        }
+        #[inline(always)]
+        fn le(self, o: Self) -> __m256 {
+            unsafe { _mm256_cmp_ps::<_CMP_LE_OQ>(self.0, o.0) }
+        }
+        #[inline(always)]
+        fn ge(self, o: Self) -> __m256 {
+            unsafe { _mm256_cmp_ps::<_CMP_GE_OQ>(self.0, o.0) }
+        }
+        #[inline(always)]
+        fn blend(m: __m256, a: Self, b: Self) -> Self {
+            unsafe { Avx8(_mm256_blendv_ps(b.0, a.0, m)) }
+        }
+        #[inline(always)]
+        fn and(a: __m256, b: __m256) -> __m256 {
+            unsafe { _mm256_and_ps(a, b) }
+        }
+        #[inline(always)]
+        fn not(m: __m256) -> __m256 {
+            unsafe { _mm256_xor_ps(m, _mm256_castsi256_ps(_mm256_set1_epi32(-1))) }
+        }
+        #[inline(always)]
+        fn bits(m: __m256) -> u32 {
+            unsafe { _mm256_movemask_ps(m) as u32 }
+        }
+    }
+
+    impl Real for Avx8 {
+        /// The Cephes `expf` of the portable lanes, operation by operation.
+        #[inline(always)]
+        fn exp(self) -> Self {
+            use cephes::*;
+            unsafe {
+                // The variable as the second operand: min/max return it when it is NaN.
+                let x = _mm256_min_ps(_mm256_set1_ps(HI), _mm256_max_ps(_mm256_set1_ps(LO), self.0));
+                let magic = _mm256_set1_ps(MAGIC);
+                let tm = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(std::f32::consts::LOG2_E)), magic);
+                let n = _mm256_sub_ps(tm, magic);
+                let ni = _mm256_sub_epi32(_mm256_castps_si256(tm), _mm256_castps_si256(magic));
+                let r = _mm256_sub_ps(
+                    _mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(C1))),
+                    _mm256_mul_ps(n, _mm256_set1_ps(C2)),
+                );
+                let mut p = _mm256_set1_ps(P[0]);
+                for c in &P[1..] {
+                    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(*c));
+                }
+                let y = _mm256_add_ps(
+                    _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(p, r), r), r),
+                    _mm256_set1_ps(1.0),
+                );
+                let h = _mm256_srai_epi32::<1>(ni);
+                let bias = _mm256_set1_epi32(127);
+                let a = _mm256_slli_epi32::<23>(_mm256_add_epi32(h, bias));
+                let b = _mm256_slli_epi32::<23>(_mm256_add_epi32(_mm256_sub_epi32(ni, h), bias));
+                Avx8(_mm256_mul_ps(
+                    _mm256_mul_ps(y, _mm256_castsi256_ps(a)),
+                    _mm256_castsi256_ps(b),
+                ))
+            }
+        }
+        #[inline(always)]
+        fn ln(self) -> Self {
+            Self::from_array(self.to_array().map(f32::ln))
+        }
+        #[inline(always)]
+        fn recip(self) -> Self {
+            unsafe { Avx8(_mm256_div_ps(_mm256_set1_ps(1.0), self.0)) }
+        }
+        #[inline(always)]
+        fn sqrt(self) -> Self {
+            unsafe { Avx8(_mm256_sqrt_ps(self.0)) }
+        }
+        #[inline(always)]
+        fn one_like(&self) -> Self {
+            Self::splat(1.0)
+        }
+        #[inline(always)]
+        fn exprel(self) -> Self {
+            exprel_lazy(self)
+        }
+        #[inline(always)]
+        fn exprel_d(self) -> Self {
+            exprel_pair(self, self.exp(), true).1
+        }
+    }
 }
 
 #[cfg(test)]
@@ -274,7 +750,7 @@ mod tests {
 
     #[test]
     fn exprel_lanes_match_the_f64_reference() {
-        for x in [0.0, 1e-9, -1e-4, 0.3, -0.49, 0.51, -2.0, 7.5, -30.0] {
+        for x in [0.0, 1e-9, -1e-4, 0.3, -0.49, 0.51, -0.99, 1.01, -2.0, 7.5, -30.0] {
             let want = Real::exprel(x);
             let got = F32x8::splat(x as f32).exprel().0[0] as f64;
             assert!(((got - want) / want).abs() < 3e-7, "x={x}: {got} vs {want}");
@@ -286,6 +762,22 @@ mod tests {
             let wd = Real::exprel_d(x);
             let gd = F64x4::splat(x).exprel_d().0[0];
             assert!(((gd - wd) / wd).abs() < 1e-12, "x={x}: {gd} vs {wd}");
+            let gd = F32x8::splat(x as f32).exprel_d().0[0] as f64;
+            assert!(((gd - wd) / wd).abs() < 2e-6, "x={x}: {gd} vs {wd}");
+        }
+    }
+
+    /// Lanes on both sides of the series threshold in one vector take their own branch.
+    #[test]
+    fn mixed_lanes_take_their_own_branch() {
+        let xs = [0.0f32, 0.5, -0.9, 1.5, -3.0, 1e-6, 20.0, -0.999];
+        let x = F32x8(xs);
+        let (e, d) = exprel_pair(x, x.exp(), true);
+        for k in 0..8 {
+            let one = F32x8::splat(xs[k]);
+            let (e1, d1) = exprel_pair(one, one.exp(), true);
+            assert_eq!(e.0[k], e1.0[0], "lane {k}");
+            assert_eq!(d.0[k], d1.0[0], "lane {k}");
         }
     }
 
@@ -297,5 +789,44 @@ mod tests {
         let mut dst = [0.0f32; 3];
         l.store(&mut dst, 0);
         assert_eq!(dst, src);
+    }
+
+    /// The AVX2 lanes compute exactly what the portable ones do (same operations, same
+    /// order, no FMA): exp, exprel and its derivative, comparisons, on a sweep of inputs.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_lanes_are_bit_identical_to_the_portable_ones() {
+        if !crate::fused::simd::has_avx2() {
+            return;
+        }
+        let xs: Vec<f32> = (0..4000).map(|k| -100.0 + k as f32 * 0.0513).collect();
+        let portable: Vec<[f32; 4]> = xs
+            .chunks(8)
+            .flat_map(|c| {
+                let x = F32x8::load(c, 0, 0.5);
+                let (e, d) = exprel_pair(x, x.exp(), true);
+                let m = F32x8::bits(F32x8::ge(x, F32x8::splat(1.0)));
+                (0..c.len())
+                    .map(|k| [x.exp().0[k], e.0[k], d.0[k], ((m >> k) & 1) as f32])
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let avx: Vec<[f32; 4]> = crate::fused::simd::dispatch(|| {
+            xs.chunks(8)
+                .flat_map(|c| {
+                    let x = Avx8::load(c, 0, 0.5);
+                    let (e, d) = exprel_pair(x, x.exp(), true);
+                    let m = Avx8::bits(Avx8::ge(x, Avx8::splat(1.0)));
+                    (0..c.len())
+                        .map(|k| [x.exp().lane(k), e.lane(k), d.lane(k), ((m >> k) & 1) as f32])
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        });
+        for (k, (p, a)) in portable.iter().zip(&avx).enumerate() {
+            for q in 0..4 {
+                assert_eq!(p[q].to_bits(), a[q].to_bits(), "x = {}, quantity {q}", xs[k]);
+            }
+        }
     }
 }

@@ -360,6 +360,15 @@ impl NeuronGroup for Hh {
         Box::new(self.clone())
     }
 
+    fn fused_kernel(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
+        let (core, method, seed) = (&self.core, self.method, self.noise_seed);
+        Some(crate::host_group_kernel!(core.ctx.precision, E => {
+            // `noise` is a parameter of the core.
+            crate::fused::neurons::hh::HhKernel::<E>::new(core, method, None, seed)
+                .map(|k| Box::new(k) as Box<dyn crate::fused::HostGroup<E>>)
+        }))
+    }
+
     fn update(&mut self, ts: &StepTime) -> Result<()> {
         let s = &self.core.states;
         let p = &self.core.params;

@@ -137,6 +137,14 @@ impl NeuronGroup for SpikeTimeGroup {
         Box::new(self.clone())
     }
 
+    fn fused_kernel(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
+        let (core, events) = (&self.core, &self.events);
+        Some(crate::host_group_kernel!(core.ctx.precision, E => {
+            crate::fused::neurons::inputs::SpikeTimeKernel::<E>::new(core, events)
+                .map(|k| Box::new(k) as Box<dyn crate::fused::HostGroup<E>>)
+        }))
+    }
+
     fn update(&mut self, ts: &StepTime) -> Result<()> {
         let num = self.geometry.num();
         let mut fired = vec![false; num];
@@ -267,6 +275,14 @@ impl NeuronGroup for PoissonGroup {
 
     fn clone_box(&self) -> Box<dyn NeuronGroup> {
         Box::new(self.clone())
+    }
+
+    fn fused_kernel(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
+        let (core, freqs, seed) = (&self.core, &self.freqs, self.seed);
+        Some(crate::host_group_kernel!(core.ctx.precision, E => {
+            crate::fused::neurons::inputs::PoissonKernel::<E>::new(core, freqs, seed)
+                .map(|k| Box::new(k) as Box<dyn crate::fused::HostGroup<E>>)
+        }))
     }
 
     fn update(&mut self, ts: &StepTime) -> Result<()> {

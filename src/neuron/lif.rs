@@ -233,6 +233,15 @@ impl NeuronGroup for Lif {
         Box::new(self.clone())
     }
 
+    fn fused_kernel(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
+        let (core, method, seed) = (&self.core, self.method, self.noise_seed);
+        Some(crate::host_group_kernel!(core.ctx.precision, E => {
+            // `noise` is a parameter of the core.
+            crate::fused::neurons::lif::LifKernel::<E>::new(core, method, None, seed)
+                .map(|k| Box::new(k) as Box<dyn crate::fused::HostGroup<E>>)
+        }))
+    }
+
     fn update(&mut self, ts: &StepTime) -> Result<()> {
         let core = &self.core;
         let p = &core.params;

@@ -10,6 +10,7 @@ pub mod wang_buzsaki;
 pub use input_groups::{PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig};
 pub use leaky::{LeakyIntegrator, LeakyIntegratorConfig};
 pub use lif::{Lif, LifConfig, SpikeReset};
+pub(crate) use lif::lif_dv;
 pub use cond_neu_group::{CondNeuGroup, CondNeuGroupConfig};
 pub use hh::{Hh, HhConfig};
 pub use wang_buzsaki::{WangBuzsakiConfig, WangBuzsakiModel};
@@ -36,6 +37,13 @@ pub trait NeuronGroup: Dynamics {
 
     /// A copy behind a box (networks clone their groups).
     fn clone_box(&self) -> Box<dyn NeuronGroup>;
+
+    /// The group's step on host arrays for the fused CPU path ([`crate::fused`]), built from
+    /// its current parameters and states; `None` (the default) when the model has none, and
+    /// then networks holding it run on the composed-op path. Only used outside Training mode.
+    fn fused_kernel(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
+        None
+    }
 
     /// Number of neurons.
     fn num(&self) -> usize {

@@ -696,3 +696,57 @@ fn groups_embed_in_derived_burn_modules() {
         assert_eq!(t.devices().len(), 1);
     }
 }
+
+/// Synaptic weights are train vars under BrainPy keys (`gaba.g_max`); one Adam step through a
+/// delayed GABAa synapse in Training mode changes exactly the train vars.
+#[test]
+fn synapse_weights_train_through_delays() {
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION).autodiff();
+        let batch = 2;
+        let mode = Mode::Training { batch_size: batch };
+        let mut net = Network::new(&c, mode).unwrap();
+        let pre = Lif::named(4, lif_cfg(), Some("pre"), &c, mode).unwrap();
+        let post = LeakyIntegrator::named(2, out_cfg(), Some("post"), &c, mode).unwrap();
+        let mut cfg = GabaaConfig::new(Connector::All2All { include_self: true });
+        cfg.g_max = trainable(vec![0.3, 0.1, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8]);
+        cfg.delay_step = Some(DelayStep::Steps(2));
+        let syn = Gabaa::named(&pre, &post, cfg, Some("gaba")).unwrap();
+        net.add(pre).unwrap();
+        net.add(post).unwrap();
+        net.connect(syn).unwrap();
+        let mut v = Vec::new();
+        for k in 0..8 {
+            net.add_input("pre", x_at(&c, batch, k).matmul(w_in(&c)).mul_scalar(20.0))
+                .unwrap();
+            net.step(DT).unwrap();
+            v.push(net.group("post").unwrap().v().unwrap());
+        }
+        let loss = membrane_cross_entropy(&v, &[0, 1], Readout::Mean).unwrap();
+        let vars = net.train_vars();
+        assert!(
+            keys(&vars).contains(&"gaba.g_max".to_string()),
+            "{:?}",
+            keys(&vars)
+        );
+        let grads = GradientsParams::from_grads(loss.backward(), &net);
+        let g = to_f64_vec(
+            grads
+                .get::<2>(vars.iter().find(|(k, _)| k == "gaba.g_max").unwrap().1.id)
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            g.iter().any(|x| *x != 0.0),
+            "{backend}: g_max gradient {g:?}"
+        );
+        let before = net.state_dict().unwrap();
+        let net = AdamConfig::new().init().step(1e-2, net, grads);
+        // Every parameter and state compared bitwise: exactly the train vars changed.
+        assert_eq!(
+            before.diff_keys(&net.state_dict().unwrap()),
+            keys(&vars),
+            "{backend}: changed entries"
+        );
+    }
+}

@@ -37,3 +37,6 @@ mod training;
 
 #[path = "../cases/checkpoint.rs"]
 mod checkpoint;
+
+#[path = "../cases/fused.rs"]
+mod fused;

@@ -38,3 +38,6 @@ mod training;
 
 #[path = "../cases/checkpoint.rs"]
 mod checkpoint;
+
+#[path = "../cases/fused.rs"]
+mod fused;

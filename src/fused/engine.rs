@@ -1,0 +1,441 @@
+//! The fused host engine: a whole [`Runner`](crate::runner::Runner) run of a network in plain
+//! Rust on host arrays.
+//!
+//! [`try_run`] moves every member's parameters and states to the host once (through the
+//! members' [`fused_kernel`](crate::neuron::NeuronGroup::fused_kernel)s), runs the steps in
+//! the network's order (inputs → synapses → groups → delay pushes → monitors → inputs
+//! cleared, SPEC §4) without a tensor op, and at the end writes every state back into its
+//! member (through [`Dynamics::load_state`]) and builds the monitor traces as
+//! `[steps, rows, n]` tensors. It declines (returns `None`, having changed nothing) when the
+//! network is not on a CPU backend, may track gradients, or has a member or monitor without a
+//! host form; the runner then takes the composed-op path.
+
+use std::sync::Arc;
+
+use burn::tensor::{Bool, Tensor, TensorData};
+use indicatif::ProgressBar;
+
+use super::host::{HostFloat, HostGroup, HostSlice, HostSynapse, read_float};
+use crate::backend::Precision;
+use crate::dynamics::{Dynamics, StepTime};
+use crate::error::{Error, Result};
+use crate::monitor::{Monitor, Monitors, Trace};
+use crate::network::Network;
+use crate::runner::InputValue;
+
+/// A runner input: the group it feeds and its value.
+#[derive(Clone, Debug)]
+pub struct InputPlan {
+    /// The group.
+    pub group: String,
+    /// The value over time.
+    pub value: InputValue,
+}
+
+/// A runner monitor.
+#[derive(Clone, Debug)]
+pub struct MonitorPlan {
+    /// `member.var`.
+    pub key: String,
+    /// The member.
+    pub member: String,
+    /// The state.
+    pub var: String,
+    /// Recorded columns (all when `None`).
+    pub indices: Option<Vec<usize>>,
+    /// Record every `every` steps.
+    pub every: u64,
+}
+
+/// Whether a network can run on the fused path at all: a CPU backend, and no gradient can be
+/// tracked (not Training mode; on an autodiff device, no trainable parameter).
+pub fn eligible(net: &Network) -> bool {
+    let ctx = net.ctx();
+    if !ctx.backend.is_cpu() || net.mode().is_training() {
+        return false;
+    }
+    let trainable = net
+        .members()
+        .iter()
+        .any(|m| m.params().iter().any(|(_, p)| p.is_trainable()));
+    !(ctx.is_autodiff() && trainable)
+}
+
+/// Runs `n_steps` steps of `net` on the fused path and returns the monitors, or `None` (and
+/// nothing changed) when the network cannot run there.
+pub fn try_run(
+    net: &mut Network,
+    dt: f64,
+    inputs: &[InputPlan],
+    monitors: &[MonitorPlan],
+    n_steps: u64,
+    progress: Option<&ProgressBar>,
+) -> Result<Option<Monitors>> {
+    if !eligible(net) {
+        return Ok(None);
+    }
+    match net.ctx().precision {
+        Precision::F32 => run_as::<f32>(net, dt, inputs, monitors, n_steps, progress),
+        Precision::F64 => run_as::<f64>(net, dt, inputs, monitors, n_steps, progress),
+    }
+}
+
+/// Where a monitor reads from.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    Group(usize),
+    Input(usize),
+    Synapse(usize),
+}
+
+enum Buffer<E> {
+    Float(Vec<E>),
+    Bool(Vec<bool>),
+}
+
+/// One input in host form.
+enum HostInput<E> {
+    /// One value, or one per column (`len` = 1 or `num`), or a full `rows × num` block, every
+    /// step (constants, per-neuron values, tensors).
+    Fixed(Vec<E>, usize),
+    /// One row per step (the last row held).
+    PerStep(Vec<Vec<E>>),
+    /// A function of time.
+    Func(Arc<dyn Fn(f64) -> f64 + Send + Sync>),
+    /// Values (one, or one per column) while `start ≤ t < stop`.
+    Section(Vec<E>, f64, f64),
+}
+
+/// `dst[r, j] += x[r mod xr, j mod xc]` for an `xr × xc` block broadcast over `rows × num`.
+#[inline]
+fn add_broadcast<E: HostFloat>(dst: &mut [E], rows: usize, num: usize, x: &[E], xr: usize) {
+    let xc = x.len() / xr.max(1);
+    if x.len() == 1 {
+        let c = x[0];
+        dst.iter_mut().for_each(|d| *d += c);
+        return;
+    }
+    for r in 0..rows {
+        let xrow = &x[(r % xr) * xc..(r % xr) * xc + xc];
+        let drow = &mut dst[r * num..(r + 1) * num];
+        if xc == num {
+            drow.iter_mut().zip(xrow).for_each(|(d, &v)| *d += v);
+        } else {
+            let c = xrow[0];
+            drow.iter_mut().for_each(|d| *d += c);
+        }
+    }
+}
+
+struct HostNet<E: HostFloat> {
+    groups: Vec<Box<dyn HostGroup<E>>>,
+    /// The accumulated `input` of each group (empty for groups without one).
+    inputs: Vec<Vec<E>>,
+    synapses: Vec<Box<dyn HostSynapse<E>>>,
+    /// (pre, post) group indices per synapse.
+    links: Vec<(usize, usize)>,
+}
+
+/// Every state of `member` but `input` has a host form in `has(key)`.
+fn covers(member: &dyn Dynamics, has: impl Fn(&str) -> bool) -> bool {
+    member
+        .state_layout()
+        .iter()
+        .all(|(k, _)| k == "input" || has(k))
+}
+
+fn run_as<E: HostFloat>(
+    net: &mut Network,
+    dt: f64,
+    inputs: &[InputPlan],
+    monitors: &[MonitorPlan],
+    n_steps: u64,
+    progress: Option<&ProgressBar>,
+) -> Result<Option<Monitors>> {
+    let rows = net.mode().rows();
+    // Build every kernel; decline if one is missing.
+    let mut groups = Vec::new();
+    let mut bufs = Vec::new();
+    let mut nums = Vec::new();
+    for g in net.groups() {
+        let Some(k) = g.fused_kernel() else {
+            return Ok(None);
+        };
+        let Some(k) = E::group_kernel(k?) else {
+            return Ok(None);
+        };
+        if !covers(g, |key| k.var(key).is_some()) {
+            return Ok(None);
+        }
+        bufs.push(if g.has_input() {
+            read_float::<E>(g.core(), "input")?
+        } else {
+            Vec::new()
+        });
+        nums.push(g.num());
+        groups.push(k);
+    }
+    let names: Vec<String> = net.groups().map(|g| g.name().to_string()).collect();
+    let index = |name: &str| names.iter().position(|n| n == name);
+    let mut synapses = Vec::new();
+    let mut links = Vec::new();
+    for s in net.synapses() {
+        let Some(k) = s.fused_kernel() else {
+            return Ok(None);
+        };
+        let Some(k) = E::synapse_kernel(k?) else {
+            return Ok(None);
+        };
+        if !covers(s, |key| k.var(key).is_some()) {
+            return Ok(None);
+        }
+        let (Some(pre), Some(post)) = (index(s.pre()), index(s.post())) else {
+            return Ok(None);
+        };
+        if groups[pre].spike().is_none() || bufs[post].is_empty() {
+            return Ok(None);
+        }
+        synapses.push(k);
+        links.push((pre, post));
+    }
+    let mut host = HostNet {
+        groups,
+        inputs: bufs,
+        synapses,
+        links,
+    };
+
+    // Inputs on the host.
+    let mut host_inputs: Vec<(usize, HostInput<E>)> = Vec::new();
+    for inp in inputs {
+        let Some(g) = index(&inp.group) else {
+            return Ok(None);
+        };
+        let of = |v: &[f64]| v.iter().map(|&x| E::of(x)).collect::<Vec<E>>();
+        let h = match &inp.value {
+            InputValue::Constant(c) => HostInput::Fixed(vec![E::of(*c)], 1),
+            InputValue::PerNeuron(v) => HostInput::Fixed(of(v), 1),
+            InputValue::PerStep(r) => HostInput::PerStep(r.iter().map(|r| of(r)).collect()),
+            InputValue::Func(f) => HostInput::Func(f.clone()),
+            InputValue::Tensor(t) => {
+                let [xr, _] = t.dims();
+                let v = crate::tensor_io::to_f64_vec(t.clone())?;
+                HostInput::Fixed(of(&v), xr)
+            }
+            InputValue::Section {
+                values,
+                start,
+                stop,
+            } => HostInput::Section(of(values), *start, *stop),
+        };
+        host_inputs.push((g, h));
+    }
+
+    // Monitors: where they read, and their buffers.
+    let syn_names: Vec<String> = net.synapses().map(|s| s.name().to_string()).collect();
+    let mut sources = Vec::new();
+    let mut buffers: Vec<Buffer<E>> = Vec::new();
+    for m in monitors {
+        let src = if let Some(g) = index(&m.member) {
+            if m.var == "input" {
+                Source::Input(g)
+            } else {
+                Source::Group(g)
+            }
+        } else if let Some(s) = syn_names.iter().position(|n| *n == m.member) {
+            Source::Synapse(s)
+        } else {
+            return Ok(None);
+        };
+        let view = match src {
+            Source::Group(g) => host.groups[g].var(&m.var),
+            Source::Input(g) => Some(HostSlice::f(&host.inputs[g][..])),
+            Source::Synapse(s) => host.synapses[s].var(&m.var),
+        };
+        let Some(view) = view else {
+            return Ok(None);
+        };
+        let per_step = m.indices.as_ref().map_or(view.len(), |i| i.len() * rows);
+        let recorded = (n_steps / m.every + 1) as usize;
+        buffers.push(match view {
+            HostSlice::Float(_) => Buffer::Float(Vec::with_capacity(per_step * recorded)),
+            HostSlice::Bool(_) => Buffer::Bool(Vec::with_capacity(per_step * recorded)),
+        });
+        sources.push(src);
+    }
+
+    // The steps.
+    let start = net.step_index();
+    let mut steps: Vec<Vec<u64>> = vec![Vec::new(); monitors.len()];
+    for n in 0..n_steps {
+        let k = start + n;
+        let ts = StepTime::new(k, dt);
+        for (g, inp) in &host_inputs {
+            let (buf, num) = (&mut host.inputs[*g], nums[*g]);
+            match inp {
+                HostInput::Fixed(x, xr) => add_broadcast(buf, rows, num, x, *xr),
+                HostInput::PerStep(r) => {
+                    let row = &r[(n as usize).min(r.len() - 1)];
+                    add_broadcast(buf, rows, num, row, 1);
+                }
+                HostInput::Func(f) => add_broadcast(buf, rows, num, &[E::of(f(ts.t))], 1),
+                HostInput::Section(x, t0, t1) => {
+                    if *t0 <= ts.t && ts.t < *t1 {
+                        add_broadcast(buf, rows, num, x, 1);
+                    }
+                }
+            }
+        }
+        for (s, syn) in host.synapses.iter_mut().enumerate() {
+            let (pre, post) = host.links[s];
+            let spikes = host.groups[pre]
+                .spike()
+                .expect("checked when the plan was built");
+            syn.update(&ts, spikes, host.groups[post].v(), &mut host.inputs[post]);
+        }
+        for (g, buf) in host.groups.iter_mut().zip(&host.inputs) {
+            g.update(&ts, buf);
+        }
+        for (s, syn) in host.synapses.iter_mut().enumerate() {
+            let pre = host.links[s].0;
+            syn.push(
+                host.groups[pre]
+                    .spike()
+                    .expect("checked when the plan was built"),
+            );
+        }
+        for (mi, m) in monitors.iter().enumerate() {
+            // The runner's rule: steps k with (k + 1) a multiple of `every`, counted from the
+            // network's step 0.
+            if (k + 1) % m.every != 0 {
+                continue;
+            }
+            let view = match sources[mi] {
+                Source::Group(g) => host.groups[g].var(&m.var),
+                Source::Input(g) => Some(HostSlice::f(&host.inputs[g][..])),
+                Source::Synapse(s) => host.synapses[s].var(&m.var),
+            }
+            .expect("checked when the plan was built");
+            record(&mut buffers[mi], view, m.indices.as_deref(), rows);
+            steps[mi].push(k);
+        }
+        for buf in host.inputs.iter_mut() {
+            buf.fill(E::of(0.0));
+        }
+        if let Some(pb) = progress {
+            if n % 256 == 0 {
+                pb.set_position(n);
+            }
+        }
+    }
+
+    // Write every state back, then the traces.
+    write_back(net, &host)?;
+    net.clear_input();
+    net.set_step_index(start + n_steps);
+    let ctx = net.ctx().clone();
+    let mut out = Monitors::new(dt);
+    for (mi, (m, buf)) in monitors.iter().zip(buffers).enumerate() {
+        let num = match sources[mi] {
+            Source::Group(g) | Source::Input(g) => nums[g],
+            Source::Synapse(_) => {
+                let view = match sources[mi] {
+                    Source::Synapse(s) => host.synapses[s].var(&m.var),
+                    _ => None,
+                };
+                view.map_or(0, |v| v.len() / rows)
+            }
+        };
+        let indices = m.indices.clone().unwrap_or_else(|| (0..num).collect());
+        let shape = [steps[mi].len(), rows, indices.len()];
+        let trace = match buf {
+            _ if steps[mi].is_empty() => {
+                Trace::Float(Tensor::zeros(shape, (&ctx.device, ctx.dtype())))
+            }
+            Buffer::Float(v) => Trace::Float(Tensor::from_data(
+                TensorData::new(v, shape),
+                (&ctx.device, ctx.dtype()),
+            )),
+            Buffer::Bool(v) => Trace::Bool(Tensor::<3, Bool>::from_data(
+                TensorData::new(v, shape),
+                &ctx.device,
+            )),
+        };
+        out.insert(Monitor {
+            key: m.key.clone(),
+            indices,
+            num,
+            steps: std::mem::take(&mut steps[mi]),
+            trace,
+        });
+    }
+    Ok(Some(out))
+}
+
+/// Appends one recorded step (all columns, or `indices` of every row).
+fn record<E: HostFloat>(
+    buf: &mut Buffer<E>,
+    view: HostSlice<'_, E>,
+    indices: Option<&[usize]>,
+    rows: usize,
+) {
+    match (buf, view) {
+        (Buffer::Float(b), HostSlice::Float(v)) => match indices {
+            None => b.extend_from_slice(&v),
+            Some(idx) => {
+                let num = v.len() / rows;
+                for r in 0..rows {
+                    b.extend(idx.iter().map(|&i| v[r * num + i]));
+                }
+            }
+        },
+        (Buffer::Bool(b), HostSlice::Bool(v)) => match indices {
+            None => b.extend_from_slice(&v),
+            Some(idx) => {
+                let num = v.len() / rows;
+                for r in 0..rows {
+                    b.extend(idx.iter().map(|&i| v[r * num + i]));
+                }
+            }
+        },
+        _ => unreachable!("a state keeps its kind during a run"),
+    }
+}
+
+/// Loads every host state into its member (in the member's user shapes).
+fn write_back<E: HostFloat>(net: &mut Network, host: &HostNet<E>) -> Result<()> {
+    let group_names: Vec<String> = net.groups().map(|g| g.name().to_string()).collect();
+    for (gi, name) in group_names.iter().enumerate() {
+        let g = net.group_mut(name)?;
+        for (key, shape) in g.state_layout() {
+            if key == "input" {
+                continue;
+            }
+            let view = host.groups[gi]
+                .var(&key)
+                .ok_or_else(|| Error::Backend(format!("fused kernel of `{name}` lost `{key}`")))?;
+            g.load_state(&key, slice_data(view, shape))?;
+        }
+    }
+    let syn_names: Vec<String> = net.synapses().map(|s| s.name().to_string()).collect();
+    for (si, name) in syn_names.iter().enumerate() {
+        let s = net.synapse_mut(name)?;
+        for (key, shape) in s.state_layout() {
+            if key == "input" {
+                continue;
+            }
+            let view = host.synapses[si]
+                .var(&key)
+                .ok_or_else(|| Error::Backend(format!("fused kernel of `{name}` lost `{key}`")))?;
+            s.load_state(&key, slice_data(view, shape))?;
+        }
+    }
+    Ok(())
+}
+
+fn slice_data<E: HostFloat>(view: HostSlice<'_, E>, shape: Vec<usize>) -> TensorData {
+    match view {
+        HostSlice::Float(v) => TensorData::new(v.into_owned(), shape),
+        HostSlice::Bool(v) => TensorData::new(v.into_owned(), shape),
+    }
+}

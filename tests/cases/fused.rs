@@ -1,0 +1,718 @@
+//! The fused host path (issue 7): every host kernel against the composed-op path it replaces
+//! (its test oracle), and the BrainPy oracle cases through the fused runner. Runs on every CPU
+//! backend of the including binary, in its precision.
+//!
+//! Tolerances: the fused kernels evaluate the composed path's equations with the same
+//! operations, except where a hand-fused kernel reorders them (shared exponentials, one
+//! reciprocal instead of two quotients, multiplication by a reciprocal constant) or computes a
+//! constant factor in f64 (LIF/LeakyIntegrator's `dt·φ(−dt/τ)`). Each of these moves a result
+//! by a few ulp per step; the bounds below are those few ulp propagated through the steps
+//! compared, as stated at each test.
+
+use crate::PRECISION;
+use crate::common::*;
+use brainburn::fused::engine::eligible;
+use brainburn::prelude::*;
+use brainburn::runner::InputValue;
+
+/// The host values of monitor `key`.
+fn host(mon: &Monitors, key: &str) -> Vec<f64> {
+    mon.get(key).unwrap().trace.to_host().unwrap()
+}
+
+/// Runs a copy of `net` on the composed path and one on the fused path with the same runner
+/// set-up and returns both monitors and both networks after the run.
+fn both(
+    net: &Network,
+    dt: f64,
+    steps: u64,
+    setup: impl Fn(Runner<'_>) -> Runner<'_>,
+) -> ((Monitors, Network), (Monitors, Network)) {
+    let mut a = net.clone();
+    let ma = setup(Runner::new(&mut a, dt).unwrap().fused(false))
+        .run_steps(steps)
+        .unwrap();
+    let mut b = net.clone();
+    let mb = setup(Runner::new(&mut b, dt).unwrap().fused(true))
+        .run_steps(steps)
+        .unwrap();
+    ((ma, a), (mb, b))
+}
+
+/// Types a runner set-up closure (for every runner lifetime).
+fn hr<F: for<'a> Fn(Runner<'a>) -> Runner<'a>>(f: F) -> F {
+    f
+}
+
+/// Every state of every member, flattened (for comparing two networks).
+fn all_states(net: &Network) -> Vec<(String, Vec<f64>)> {
+    let mut out = Vec::new();
+    for m in net.members() {
+        for (k, data) in m.save_states().unwrap() {
+            let v: Vec<f64> = data.convert::<f64>().try_into_vec::<f64>().unwrap();
+            out.push((format!("{}.{k}", m.name()), v));
+        }
+    }
+    out
+}
+
+/// The states of two networks agree within `tol` (absolute), key by key.
+fn assert_states_close(a: &Network, b: &Network, tol: f64, what: &str) {
+    let (sa, sb) = (all_states(a), all_states(b));
+    assert_eq!(
+        sa.iter().map(|s| &s.0).collect::<Vec<_>>(),
+        sb.iter().map(|s| &s.0).collect::<Vec<_>>()
+    );
+    for ((k, x), (_, y)) in sa.iter().zip(&sb) {
+        assert_close(&format!("{what} {k}"), y, x, tol);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// which runs take the fused path
+
+/// CPU backend, not Training, and no trainable parameter on an autodiff device.
+#[test]
+fn only_gradient_free_cpu_runs_are_eligible() {
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+        net.add(Lif::new(4, LifConfig::default(), &c, Mode::NonBatching).unwrap())
+            .unwrap();
+        assert!(eligible(&net), "{backend}: plain run");
+
+        let ad = c.autodiff();
+        let mut net = Network::new(&ad, Mode::NonBatching).unwrap();
+        net.add(Lif::new(4, LifConfig::default(), &ad, Mode::NonBatching).unwrap())
+            .unwrap();
+        assert!(eligible(&net), "{backend}: autodiff device, nothing trainable");
+        let cfg = LifConfig {
+            tau: trainable(10.0),
+            ..Default::default()
+        };
+        let mut net = Network::new(&ad, Mode::NonBatching).unwrap();
+        net.add(Lif::new(4, cfg, &ad, Mode::NonBatching).unwrap())
+            .unwrap();
+        assert!(!eligible(&net), "{backend}: trainable tau on an autodiff device");
+
+        let mode = Mode::Training { batch_size: 2 };
+        let mut net = Network::new(&ad, mode).unwrap();
+        net.add(Lif::new(4, LifConfig::default(), &ad, mode).unwrap())
+            .unwrap();
+        assert!(!eligible(&net), "{backend}: Training mode");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LIF and LeakyIntegrator
+
+/// A LIF network exercising every branch of the kernel: per-neuron τ, V_th and R, a refractory
+/// period, noise, a batch of 3, and four kinds of input (one a `[3, n]` tensor).
+fn lif_net(c: &Ctx, n: usize) -> Network {
+    let mode = Mode::Batching { batch_size: 3 };
+    let mut net = Network::new(c, mode).unwrap();
+    let cfg = LifConfig {
+        v_rest: (-60.0).into(),
+        v_reset: (-65.0).into(),
+        v_th: Initializer::uniform(-52.0, -48.0, 3).into(),
+        r: (0..n).map(|j| 1.0 + 0.01 * j as f64).collect::<Vec<_>>().into(),
+        tau: Initializer::uniform(8.0, 25.0, 4).into(),
+        tau_ref: 2.0.into(),
+        v_initializer: Initializer::uniform(-65.0, -50.0, 5),
+        noise: Some(0.5.into()),
+        noise_seed: 11,
+        ..Default::default()
+    };
+    net.add(Lif::named(n, cfg, Some("lif"), c, mode).unwrap())
+        .unwrap();
+    net
+}
+
+fn lif_inputs(c: &Ctx, n: usize) -> impl Fn(Runner<'_>) -> Runner<'_> {
+    let per_row: Vec<f64> = (0..3 * n).map(|k| 2.0 + (k % 7) as f64).collect();
+    let t = c.tensor(per_row, [3, n]);
+    move |r: Runner<'_>| {
+        r.input("lif", InputValue::Constant(15.0))
+            .unwrap()
+            .input("lif", InputValue::PerNeuron((0..n).map(|j| j as f64 * 0.05).collect()))
+            .unwrap()
+            .input(
+                "lif",
+                InputValue::Func(std::sync::Arc::new(|t| if t < 20.0 { 3.0 } else { 0.0 })),
+            )
+            .unwrap()
+            .input("lif", InputValue::Tensor(t.clone()))
+            .unwrap()
+            .monitor("lif.V")
+            .unwrap()
+            .monitor("lif.spike")
+            .unwrap()
+            .monitor("lif.input")
+            .unwrap()
+            .monitor_with("lif.t_last_spike", Some(vec![0, 5, 2]), 3)
+            .unwrap()
+    }
+}
+
+/// LIF fused vs composed, 400 steps of 0.1 ms (3–6 spikes per neuron).
+///
+/// Spikes identical and V within `tol`: the fused step is the composed one operation by
+/// operation except `dt·φ(−dt/τ)` for the per-neuron τ, computed in f64 and rounded once
+/// instead of in f32 tensor ops (≤ 2 ulp of a factor < 0.02). V relaxes towards V_rest + R·I
+/// with factor (1 − dt/τ) per step, so a per-step error of a few ulp of |V| ≤ 65 (ulp 7.6e-6
+/// in f32, 1.4e-14 in f64) stays a few ulp: 4e-5 in f32, 1e-12 in f64. A spike flip would need V within
+/// that distance of V_th at some step; it does not happen in this run, so spikes, resets and
+/// `t_last_spike` are identical.
+#[test]
+fn lif_fused_equals_composed() {
+    let n = 37; // not a multiple of the lane width: exercises the tail
+    let tol_v = tol(PRECISION, 1e-12, 4e-5);
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let net = lif_net(&c, n);
+        let ((ma, a), (mb, b)) = both(&net, 0.1, 400, lif_inputs(&c, n));
+        for key in ["lif.V", "lif.spike", "lif.input", "lif.t_last_spike"] {
+            let (ta, tb) = (ma.get(key).unwrap(), mb.get(key).unwrap());
+            assert_eq!(ta.trace.dims(), tb.trace.dims(), "{backend} {key} dims");
+            assert_eq!(ta.steps, tb.steps, "{backend} {key} steps");
+            assert_eq!(ta.indices, tb.indices, "{backend} {key} indices");
+            assert_eq!(
+                matches!(ta.trace, brainburn::monitor::Trace::Bool(_)),
+                matches!(tb.trace, brainburn::monitor::Trace::Bool(_)),
+                "{backend} {key} kind"
+            );
+        }
+        assert_eq!(
+            ma.spike_events("lif.spike").unwrap(),
+            mb.spike_events("lif.spike").unwrap(),
+            "{backend}: spikes"
+        );
+        let spikes = ma.spike_events("lif.spike").unwrap().len();
+        assert!(spikes > 3 * n * 3, "{backend}: the run fires ({spikes} spikes)");
+        let d = assert_close(
+            &format!("{backend} V"),
+            &host(&mb, "lif.V"),
+            &host(&ma, "lif.V"),
+            tol_v,
+        );
+        assert_close(
+            &format!("{backend} input"),
+            &host(&mb, "lif.input"),
+            &host(&ma, "lif.input"),
+            tol(PRECISION, 1e-12, 1e-5),
+        );
+        assert_eq!(
+            host(&mb, "lif.t_last_spike"),
+            host(&ma, "lif.t_last_spike"),
+            "{backend} t_last_spike"
+        );
+        assert_states_close(&a, &b, tol_v, &format!("{backend} final"));
+        assert_eq!(a.step_index(), b.step_index());
+        println!("lif fused vs composed on {backend} {PRECISION}: {spikes} spikes identical, max |ΔV| {d:e}");
+    }
+}
+
+/// Every integration method of LIF (the non-`exp_auto` ones run the model's generic equation
+/// on lanes): 200 steps, V within the exp_auto bound (the same arithmetic in another order).
+#[test]
+fn lif_fused_equals_composed_for_every_method() {
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        for method in [
+            Method::Euler,
+            Method::Rk2,
+            Method::Heun2,
+            Method::Midpoint,
+            Method::Rk4,
+        ] {
+            let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+            let cfg = LifConfig {
+                method,
+                tau: Initializer::uniform(5.0, 20.0, 8).into(),
+                v_initializer: Initializer::uniform(0.0, 15.0, 9),
+                ..Default::default()
+            };
+            net.add(Lif::named(19, cfg, Some("lif"), &c, Mode::NonBatching).unwrap())
+                .unwrap();
+            let setup = hr(|r| {
+                r.input("lif", InputValue::Constant(25.0))
+                    .unwrap()
+                    .monitor("lif.V")
+                    .unwrap()
+                    .monitor("lif.spike")
+                    .unwrap()
+            });
+            let ((ma, _), (mb, _)) = both(&net, 0.1, 200, setup);
+            assert_eq!(
+                ma.spike_events("lif.spike").unwrap(),
+                mb.spike_events("lif.spike").unwrap(),
+                "{backend} {method:?}: spikes"
+            );
+            assert_close(
+                &format!("{backend} {method:?} V"),
+                &host(&mb, "lif.V"),
+                &host(&ma, "lif.V"),
+                tol(PRECISION, 1e-12, 4e-5),
+            );
+        }
+    }
+}
+
+/// Case a (LeakyIntegrator, BrainPy's numbers) through the fused runner: the tolerances of the
+/// composed runner test (`runner.rs`), and the fused trace equals the composed one within
+/// the LIF bound.
+#[test]
+fn leaky_integrator_case_a_through_the_fused_runner() {
+    let (hdr, rows) = oracle_csv(&oracle_name(PRECISION, "a_leaky_integrator.csv"));
+    let steps = rows.len();
+    let inputs: Vec<Vec<f64>> = (0..steps)
+        .map(|k| {
+            (0..3)
+                .map(|j| column(&hdr, &rows, &format!("I{j}"))[k])
+                .collect()
+        })
+        .collect();
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+        net.add(
+            LeakyIntegrator::named(
+                3,
+                LeakyIntegratorConfig::default(),
+                Some("li"),
+                &c,
+                Mode::NonBatching,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let setup = hr(|r| {
+            r.input("li", InputValue::PerStep(inputs.clone()))
+                .unwrap()
+                .monitor("li.V")
+                .unwrap()
+        });
+        let ((ma, _), (mb, _)) = both(&net, 0.1, steps as u64, setup);
+        let got = host(&mb, "li.V");
+        for j in 0..3 {
+            let want: Vec<f64> = column(&hdr, &rows, &format!("default_V{j}"));
+            let g: Vec<f64> = (0..steps).map(|k| got[k * 3 + j]).collect();
+            assert_close(
+                &format!("{backend} fused V{j} vs BrainPy"),
+                &g,
+                &want,
+                tol(PRECISION, 1e-9, 5e-5),
+            );
+        }
+        assert_close(
+            &format!("{backend} fused vs composed"),
+            &got,
+            &host(&ma, "li.V"),
+            tol(PRECISION, 1e-12, 1e-5),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wang–Buzsáki
+
+/// Case h (one WB step, BrainPy's numbers) through the fused runner, with the bounds of the
+/// composed test in `conductance.rs` (f64 1e-12; f32 2e-5 for V, 1e-6 for the gates).
+#[test]
+fn wb_one_step_case_h_through_the_fused_runner() {
+    let h = oracle_json(&oracle_name(PRECISION, "h_exp_auto.json"));
+    let w = &h["tests"]["wb_one_step"];
+    let (tv, tg) = match PRECISION {
+        Precision::F64 => (1e-12, 1e-12),
+        Precision::F32 => (2e-5, 1e-6),
+    };
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let cfg = WangBuzsakiConfig {
+            v_initializer: num(&w["state0"]["V"]).into(),
+            h_initializer: num(&w["state0"]["h"]).into(),
+            n_initializer: num(&w["state0"]["n"]).into(),
+            ..Default::default()
+        };
+        let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+        net.add(WangBuzsakiModel::named(1, cfg, Some("wb"), &c, Mode::NonBatching).unwrap())
+            .unwrap();
+        let mon = Runner::new(&mut net, num(&w["dt"]))
+            .unwrap()
+            .input("wb", InputValue::Constant(num(&w["I"])))
+            .unwrap()
+            .monitor("wb.V")
+            .unwrap()
+            .monitor("wb.h")
+            .unwrap()
+            .monitor("wb.n")
+            .unwrap()
+            .run_steps(1)
+            .unwrap();
+        for (key, t) in [("V", tv), ("h", tg), ("n", tg)] {
+            let got = host(&mon, &format!("wb.{key}"))[0];
+            let want = num(&w["brainpy"][key]);
+            assert!(
+                (got - want).abs() <= t,
+                "{backend} {key}: {got} vs {want} (err {:e})",
+                (got - want).abs()
+            );
+        }
+    }
+}
+
+/// Absolute float32 tolerance of an oracle trace column, as `conductance.rs` derives it: twice
+/// BrainPy's own float32-vs-float64 spread of the column plus 4 ulp of its largest magnitude.
+fn f32_trace_tolerance(file: &str, column: &str, want: &[f64]) -> f64 {
+    let json = oracle_json("f32_vs_f64.json");
+    let key = column.replace('.', "");
+    let spread = num(&json["csv_max_abs_diff"][file][&key]);
+    let scale = want.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    2.0 * spread + 4.0 * scale * f64::from(f32::EPSILON)
+}
+
+/// Case b (the WB f–I curve, 15 currents, 500 ms at dt = 0.01 and 0.05) through the fused
+/// runner, with the criteria of the composed test in `conductance.rs`:
+///
+/// * float64: the first 20 ms of V, h, n (every step) within 1e-6 relative (floors 1 mV and
+///   1e-3, see there); spike steps identical to BrainPy's for every current, except the one
+///   chaotic neuron (dt = 0.05, I = 2) whose count and first 26 spike steps are identical;
+/// * float32: spike counts identical; the first 20 ms within [`f32_trace_tolerance`].
+#[test]
+fn wb_fi_curve_case_b_through_the_fused_runner() {
+    let json = oracle_json(&oracle_name(PRECISION, "b_wb_fI.json"));
+    let currents = f64s(&json["I_values"]);
+    let n = currents.len();
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        for (label, file) in [("dt=0.01", "0p01"), ("dt=0.05", "0p05")] {
+            let run = &json["runs"][label];
+            let dt = num(&run["dt"]);
+            let steps = run["n_steps"].as_u64().unwrap();
+            let early_file = format!("b_wb_fI_dt{file}_early_fullres.csv");
+            let (hdr, rows) = oracle_csv(&oracle_name(PRECISION, &early_file));
+            let early = rows.len() as u64;
+            let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+            net.add(
+                WangBuzsakiModel::named(
+                    n,
+                    WangBuzsakiConfig::default(),
+                    Some("wb"),
+                    &c,
+                    Mode::NonBatching,
+                )
+                .unwrap(),
+            )
+            .unwrap();
+            // Two runs: the traces of the first 20 ms, then the spikes of the rest.
+            let m1 = Runner::new(&mut net, dt)
+                .unwrap()
+                .input("wb", InputValue::PerNeuron(currents.clone()))
+                .unwrap()
+                .monitor("wb.V")
+                .unwrap()
+                .monitor("wb.h")
+                .unwrap()
+                .monitor("wb.n")
+                .unwrap()
+                .monitor("wb.spike")
+                .unwrap()
+                .run_steps(early)
+                .unwrap();
+            let m2 = Runner::new(&mut net, dt)
+                .unwrap()
+                .input("wb", InputValue::PerNeuron(currents.clone()))
+                .unwrap()
+                .monitor("wb.spike")
+                .unwrap()
+                .run_steps(steps - early)
+                .unwrap();
+            for (tag, i_val) in [("0.5", 0.5), ("1", 1.0), ("5", 5.0)] {
+                let j = currents.iter().position(|&x| x == i_val).unwrap();
+                for (key, floor) in [("V", 1.0), ("h", 1e-3), ("n", 1e-3)] {
+                    let column_name = format!("{key}_I{tag}");
+                    let want = column(&hdr, &rows, &column_name);
+                    let all = host(&m1, &format!("wb.{key}"));
+                    let got: Vec<f64> = (0..early as usize).map(|k| all[k * n + j]).collect();
+                    match PRECISION {
+                        Precision::F64 => {
+                            let (d, k) = max_rel_diff(&got, &want, floor);
+                            assert!(d <= 1e-6, "{backend} {label} {key} I={tag}: rel err {d:e} at step {k}");
+                        }
+                        Precision::F32 => {
+                            let t = f32_trace_tolerance(&early_file, &column_name, &want);
+                            assert_close(&format!("{backend} {label} {key} I={tag}"), &got, &want, t);
+                        }
+                    }
+                }
+            }
+            let mut spikes = vec![Vec::new(); n];
+            for m in [&m1, &m2] {
+                for (step, _, j) in m.spike_events("wb.spike").unwrap() {
+                    spikes[j].push(step as usize);
+                }
+            }
+            for (j, neuron) in run["neurons"].as_array().unwrap().iter().enumerate() {
+                let want: Vec<usize> = neuron["spike_steps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_u64().unwrap() as usize)
+                    .collect();
+                let got = &spikes[j];
+                let what = format!("{backend} {label} I={}", currents[j]);
+                assert_eq!(got.len(), want.len(), "{what}: spike count");
+                if PRECISION == Precision::F64 {
+                    if label == "dt=0.05" && currents[j] == 2.0 {
+                        assert_eq!(got[..26], want[..26], "{what}: first 26 spike steps");
+                    } else {
+                        assert_eq!(got, &want, "{what}: spike steps");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A WB network exercising every branch of the kernel: per-neuron gNa and C, noise, a batch of
+/// 2, V spread over the whole range (so lanes take different branches of the rate functions
+/// in one vector), 23 neurons (a partial last vector).
+fn wb_net(c: &Ctx, method: Method, noise: bool) -> Network {
+    let mode = Mode::Batching { batch_size: 2 };
+    let n = 23;
+    let cfg = WangBuzsakiConfig {
+        g_na: Initializer::uniform(30.0, 40.0, 1).into(),
+        c: (0..n).map(|j| 0.9 + 0.01 * j as f64).collect::<Vec<_>>().into(),
+        v_initializer: Initializer::uniform(-80.0, 30.0, 2),
+        h_initializer: Initializer::uniform(0.1, 0.9, 3),
+        n_initializer: Initializer::uniform(0.05, 0.7, 4),
+        noise: noise.then(|| 0.2.into()),
+        noise_seed: 5,
+        method,
+        ..Default::default()
+    };
+    let mut net = Network::new(c, mode).unwrap();
+    net.add(WangBuzsakiModel::named(n, cfg, Some("wb"), c, mode).unwrap())
+        .unwrap();
+    net
+}
+
+/// WB fused vs composed: 300 steps of 0.01 ms (3 ms: several upstrokes in flight) for every
+/// method, with and without noise.
+///
+/// In float32 one step of the hand-fused `exp_auto` differs from the composed one by a few ulp
+/// (shared exponentials, one reciprocal per quotient); the other methods, and float64, run the
+/// same generic equations and differ only by the lanes' exp/exprel (≤ 2 ulp). Over an
+/// upstroke the map's local gain (up to e^{dt·∂f/∂V} ≈ 1.05 per step) amplifies such a
+/// difference by at most ~10³ in 3 ms: from ulp(|V| ≤ 64) that is 7.6e-3 mV in f32 and 1.4e-11
+/// in f64 (bounds 1e-2 and 2e-11), from ulp(1) for the gates 1.2e-4 and 2.2e-13 (bounds 2e-4
+/// and 1e-12). Spike steps are then identical (a flip would need V within 0.01 mV of
+/// V_th = 20 at a crossing step, where V moves by ~1 mV per step).
+#[test]
+fn wb_fused_equals_composed_for_every_method() {
+    let (tv, tg) = match PRECISION {
+        Precision::F64 => (2e-11, 1e-12),
+        Precision::F32 => (1e-2, 2e-4),
+    };
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        for method in [
+            Method::ExpAuto,
+            Method::Euler,
+            Method::Rk2,
+            Method::Heun2,
+            Method::Midpoint,
+            Method::Rk4,
+        ] {
+            for noise in [false, true] {
+                let net = wb_net(&c, method, noise);
+                let setup = hr(|r| {
+                    r.input("wb", InputValue::Constant(3.0))
+                        .unwrap()
+                        .monitor("wb.V")
+                        .unwrap()
+                        .monitor("wb.h")
+                        .unwrap()
+                        .monitor("wb.n")
+                        .unwrap()
+                        .monitor("wb.spike")
+                        .unwrap()
+                });
+                let what = format!("{backend} {method:?} noise={noise}");
+                let ((ma, a), (mb, b)) = both(&net, 0.01, 300, setup);
+                let dv = assert_close(
+                    &format!("{what} V"),
+                    &host(&mb, "wb.V"),
+                    &host(&ma, "wb.V"),
+                    tv,
+                );
+                for key in ["wb.h", "wb.n"] {
+                    assert_close(&format!("{what} {key}"), &host(&mb, key), &host(&ma, key), tg);
+                }
+                let sa = ma.spike_events("wb.spike").unwrap();
+                assert_eq!(sa, mb.spike_events("wb.spike").unwrap(), "{what}: spikes");
+                assert!(!sa.is_empty(), "{what}: some neuron crosses 20 mV");
+                assert_states_close(&a, &b, tv, &what);
+                if method == Method::ExpAuto {
+                    println!(
+                        "wb fused vs composed on {backend} {PRECISION} noise={noise}: {} spikes identical, max |ΔV| {dv:e}",
+                        sa.len()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The classic HH model, fused vs composed, with the set-up and bounds of
+/// [`wb_fused_equals_composed_for_every_method`] (the same kind of hand-fused float32 step:
+/// shared exponentials, reciprocals; every method, with and without noise, per-neuron gNa
+/// and C, a batch of 2, V spread over the whole range).
+#[test]
+fn hh_fused_equals_composed_for_every_method() {
+    let (tv, tg) = match PRECISION {
+        Precision::F64 => (2e-11, 1e-12),
+        Precision::F32 => (1e-2, 2e-4),
+    };
+    let mode = Mode::Batching { batch_size: 2 };
+    let n = 21;
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        for method in [
+            Method::ExpAuto,
+            Method::Euler,
+            Method::Rk2,
+            Method::Heun2,
+            Method::Midpoint,
+            Method::Rk4,
+        ] {
+            for noise in [false, true] {
+                let cfg = HhConfig {
+                    g_na: Initializer::uniform(100.0, 140.0, 1).into(),
+                    c: (0..n).map(|j| 0.9 + 0.01 * j as f64).collect::<Vec<_>>().into(),
+                    v_initializer: Initializer::uniform(-80.0, 30.0, 2),
+                    noise: noise.then(|| 0.2.into()),
+                    noise_seed: 5,
+                    method,
+                    ..Default::default()
+                };
+                let mut net = Network::new(&c, mode).unwrap();
+                net.add(Hh::named(n, cfg, Some("hh"), &c, mode).unwrap())
+                    .unwrap();
+                let setup = hr(|r| {
+                    r.input("hh", InputValue::Constant(10.0))
+                        .unwrap()
+                        .monitor("hh.V")
+                        .unwrap()
+                        .monitor("hh.m")
+                        .unwrap()
+                        .monitor("hh.h")
+                        .unwrap()
+                        .monitor("hh.n")
+                        .unwrap()
+                        .monitor("hh.spike")
+                        .unwrap()
+                });
+                let what = format!("{backend} HH {method:?} noise={noise}");
+                let ((ma, a), (mb, b)) = both(&net, 0.01, 300, setup);
+                let dv = assert_close(
+                    &format!("{what} V"),
+                    &host(&mb, "hh.V"),
+                    &host(&ma, "hh.V"),
+                    tv,
+                );
+                for key in ["hh.m", "hh.h", "hh.n"] {
+                    assert_close(&format!("{what} {key}"), &host(&mb, key), &host(&ma, key), tg);
+                }
+                let sa = ma.spike_events("hh.spike").unwrap();
+                assert_eq!(sa, mb.spike_events("hh.spike").unwrap(), "{what}: spikes");
+                assert!(!sa.is_empty(), "{what}: some neuron crosses 20 mV");
+                assert_states_close(&a, &b, tv, &what);
+                if method == Method::ExpAuto {
+                    println!(
+                        "hh fused vs composed on {backend} {PRECISION} noise={noise}: {} spikes identical, max |ΔV| {dv:e}",
+                        sa.len()
+                    );
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// input groups, monitors, continuing runs
+
+/// SpikeTimeGroup and PoissonGroup spikes are the composed path's exactly (the same host rule
+/// and the same counter-based draws), in a batch of 2.
+#[test]
+fn input_groups_fire_identically() {
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let mode = Mode::Batching { batch_size: 2 };
+        let mut net = Network::new(&c, mode).unwrap();
+        let cfg = SpikeTimeGroupConfig {
+            indices: vec![0, 3, 1, 3, 2],
+            times: vec![0.0, 0.25, 0.31, 0.9, 4.55],
+        };
+        net.add(SpikeTimeGroup::named(4, cfg, Some("st"), &c, mode).unwrap())
+            .unwrap();
+        let cfg = PoissonGroupConfig {
+            freqs: vec![200.0, 500.0, 1000.0],
+            seed: 7,
+        };
+        net.add(PoissonGroup::named(3, cfg, Some("po"), &c, mode).unwrap())
+            .unwrap();
+        let setup = hr(|r| {
+            r.monitor("st.spike")
+                .unwrap()
+                .monitor_with("po.spike", None, 2)
+                .unwrap()
+        });
+        let ((ma, a), (mb, b)) = both(&net, 0.1, 60, setup);
+        for key in ["st.spike", "po.spike"] {
+            let ea = ma.spike_events(key).unwrap();
+            assert_eq!(ea, mb.spike_events(key).unwrap(), "{backend} {key}");
+            assert!(!ea.is_empty(), "{backend} {key} fires");
+            assert_eq!(ma.get(key).unwrap().steps, mb.get(key).unwrap().steps);
+        }
+        assert_states_close(&a, &b, 0.0, &format!("{backend} final"));
+    }
+}
+
+/// A fused run leaves the network exactly where it ends (states written back, step index
+/// advanced): 150 fused steps then 150 composed ones equal 300 composed steps.
+#[test]
+fn a_fused_run_continues_on_the_composed_path() {
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let net = wb_net(&c, Method::ExpAuto, true);
+        let run = |net: &mut Network, fused: bool, steps: u64| {
+            Runner::new(net, 0.01)
+                .unwrap()
+                .fused(fused)
+                .input("wb", InputValue::Constant(3.0))
+                .unwrap()
+                .monitor("wb.V")
+                .unwrap()
+                .run_steps(steps)
+                .unwrap()
+        };
+        let mut a = net.clone();
+        let ma = run(&mut a, false, 300);
+        let mut b = net.clone();
+        let mb1 = run(&mut b, true, 150);
+        assert_eq!(b.step_index(), 150);
+        let mb2 = run(&mut b, false, 150);
+        assert_eq!(mb2.get("wb.V").unwrap().steps[0], 150);
+        let mut got = host(&mb1, "wb.V");
+        got.extend(host(&mb2, "wb.V"));
+        // The bound of `wb_fused_equals_composed_for_every_method` (same network and steps).
+        assert_close(
+            &format!("{backend} V"),
+            &got,
+            &host(&ma, "wb.V"),
+            tol(PRECISION, 2e-11, 1e-2),
+        );
+        assert_states_close(&a, &b, tol(PRECISION, 2e-11, 1e-2), &format!("{backend}"));
+    }
+}
