@@ -63,10 +63,9 @@ enum Kind {
     Dense {
         /// 0/1 connectivity `[pre, post]` (scalar weights).
         mask: Tensor<2>,
-        /// `i·post + j` of each synapse, CSR order (builds W from trainable weights).
+        /// `i·post + j` of each synapse, CSR order (builds `W ⊙ M` from per-synapse weights;
+        /// built every step from the parameter, so optimizer steps and loaded checkpoints apply).
         flat: Tensor<1, Int>,
-        /// `W ⊙ M` when the per-synapse weights are constants.
-        w_const: Option<Tensor<2>>,
     },
     /// CSR.
     Sparse {
@@ -88,6 +87,9 @@ pub struct Comm {
     nnz: usize,
     per_synapse: bool,
     dtype: DType,
+    /// Host copy of the connectivity (the device tensors are rebuilt from it on device moves).
+    conn: Connectivity,
+    method: CompMethod,
     kind: Kind,
 }
 
@@ -98,6 +100,58 @@ fn int1(ctx: &Ctx, v: Vec<i64>) -> Tensor<1, Int> {
 
 fn int2(ctx: &Ctx, v: Vec<i64>, shape: [usize; 2]) -> Tensor<2, Int> {
     Tensor::from_data(TensorData::new(v, shape), &ctx.device)
+}
+
+/// The tensors of a layer on `ctx`'s device.
+fn make_kind(conn: &Connectivity, method: CompMethod, per_synapse: bool, ctx: &Ctx) -> Kind {
+    let (n_pre, n_post, nnz) = (conn.n_pre(), conn.n_post(), conn.nnz());
+    match conn.structure() {
+        _ if nnz == 0 => Kind::Empty,
+        Structure::One2One => Kind::One2One,
+        Structure::All2All { include_self }
+            if !per_synapse && (include_self || n_pre == n_post) =>
+        {
+            Kind::All2All { include_self }
+        }
+        _ => match method {
+            CompMethod::Dense => {
+                let flat: Vec<usize> = conn
+                    .pre_indices()
+                    .iter()
+                    .zip(conn.post_indices())
+                    .map(|(&i, &j)| i as usize * n_post + j as usize)
+                    .collect();
+                let mut m = vec![0.0; n_pre * n_post];
+                for &f in &flat {
+                    m[f] = 1.0;
+                }
+                Kind::Dense {
+                    mask: ctx.tensor(m, [n_pre, n_post]),
+                    flat: int1(ctx, flat.iter().map(|&f| f as i64).collect()),
+                }
+            }
+            CompMethod::Sparse => {
+                let indptr = conn.indptr();
+                let fan = conn.max_fan_out();
+                let post = conn.post_indices();
+                let mut ell_post = vec![n_post as i64; n_pre * fan];
+                let mut ell_syn = vec![0i64; n_pre * fan];
+                for i in 0..n_pre {
+                    for (s, k) in (indptr[i]..indptr[i + 1]).enumerate() {
+                        ell_post[i * fan + s] = post[k] as i64;
+                        ell_syn[i * fan + s] = k as i64;
+                    }
+                }
+                Kind::Sparse {
+                    pre_idx: int1(ctx, conn.pre_indices().iter().map(|&i| i as i64).collect()),
+                    post_idx: int1(ctx, post.iter().map(|&j| j as i64).collect()),
+                    ell_post: int2(ctx, ell_post, [n_pre, fan]),
+                    ell_syn: int2(ctx, ell_syn, [n_pre, fan]),
+                    fan,
+                }
+            }
+        },
+    }
 }
 
 impl Comm {
@@ -129,78 +183,27 @@ impl Comm {
                 (NParam::from_values(v, g_max.trainable, ctx), true)
             }
         };
-        let (n_pre, n_post) = (conn.n_pre(), conn.n_post());
-        let kind = match conn.structure() {
-            _ if nnz == 0 => Kind::Empty,
-            Structure::One2One => Kind::One2One,
-            Structure::All2All { include_self }
-                if !per_synapse && (include_self || n_pre == n_post) =>
-            {
-                Kind::All2All { include_self }
-            }
-            _ => match method {
-                CompMethod::Dense => {
-                    let pre = conn.pre_indices();
-                    let post = conn.post_indices();
-                    let flat: Vec<usize> = pre
-                        .iter()
-                        .zip(post)
-                        .map(|(&i, &j)| i as usize * n_post + j as usize)
-                        .collect();
-                    let mut m = vec![0.0; n_pre * n_post];
-                    for &f in &flat {
-                        m[f] = 1.0;
-                    }
-                    let w_const = match (&weight, per_synapse) {
-                        (NParam::Tensor(p), true) if !p.is_require_grad() => {
-                            let w = crate::tensor_io::to_f64_vec(p.val())?;
-                            let mut dense = vec![0.0; n_pre * n_post];
-                            for (k, &f) in flat.iter().enumerate() {
-                                dense[f] = w[k];
-                            }
-                            Some(ctx.tensor(dense, [n_pre, n_post]))
-                        }
-                        _ => None,
-                    };
-                    Kind::Dense {
-                        mask: ctx.tensor(m, [n_pre, n_post]),
-                        flat: int1(ctx, flat.iter().map(|&f| f as i64).collect()),
-                        w_const,
-                    }
-                }
-                CompMethod::Sparse => {
-                    let indptr = conn.indptr();
-                    let fan = conn.max_fan_out();
-                    let post = conn.post_indices();
-                    let mut ell_post = vec![n_post as i64; n_pre * fan];
-                    let mut ell_syn = vec![0i64; n_pre * fan];
-                    for i in 0..n_pre {
-                        for (s, k) in (indptr[i]..indptr[i + 1]).enumerate() {
-                            ell_post[i * fan + s] = post[k] as i64;
-                            ell_syn[i * fan + s] = k as i64;
-                        }
-                    }
-                    Kind::Sparse {
-                        pre_idx: int1(ctx, conn.pre_indices().iter().map(|&i| i as i64).collect()),
-                        post_idx: int1(ctx, post.iter().map(|&j| j as i64).collect()),
-                        ell_post: int2(ctx, ell_post, [n_pre, fan]),
-                        ell_syn: int2(ctx, ell_syn, [n_pre, fan]),
-                        fan,
-                    }
-                }
-            },
-        };
+        let kind = make_kind(conn, method, per_synapse, ctx);
         Ok((
             Comm {
-                n_pre,
-                n_post,
+                n_pre: conn.n_pre(),
+                n_post: conn.n_post(),
                 nnz,
                 per_synapse,
                 dtype: ctx.dtype(),
+                conn: conn.clone(),
+                method,
                 kind,
             },
             weight,
         ))
+    }
+
+    /// Re-creates the layer's index and mask tensors on `ctx`'s device (after a device move or
+    /// an autodiff transition; they are built from the host copy of the connectivity).
+    pub(crate) fn to_ctx(&mut self, ctx: &Ctx) {
+        self.dtype = ctx.dtype();
+        self.kind = make_kind(&self.conn, self.method, self.per_synapse, ctx);
     }
 
     /// Number of synapses.
@@ -266,18 +269,9 @@ impl Comm {
             (Kind::One2One, CommInput::Values(x)) => (TVal::T(x.clone()) * w.tval())
                 .tensor()
                 .expect("a tensor times anything is a tensor"),
-            (
-                Kind::Dense {
-                    mask,
-                    flat,
-                    w_const,
-                },
-                CommInput::Values(x),
-            ) => {
+            (Kind::Dense { mask, flat }, CommInput::Values(x)) => {
                 if !self.per_synapse {
                     scalar_w(x.matmul(mask.clone()))
-                } else if let Some(wc) = w_const {
-                    x.matmul(wc.clone())
                 } else {
                     let wv = w_row().reshape([self.nnz]);
                     let dense =

@@ -106,6 +106,8 @@ enum Read {
 #[derive(Clone, Debug)]
 pub(crate) struct Delay {
     read: Read,
+    /// The slot each presynaptic neuron reads (host copy).
+    slots: Vec<usize>,
     /// Buffer length `L` (0 without buffer).
     len: usize,
     n_pre: usize,
@@ -126,32 +128,20 @@ impl Delay {
             .copied()
             .max()
             .map_or(0, |m| if m == 0 { 0 } else { m + 1 });
-        let read = if len == 0 {
-            Read::Current
-        } else if slots.iter().all(|&s| s == slots[0]) {
-            Read::Slot(slots[0])
-        } else {
-            let mut distinct: Vec<usize> = slots.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            Read::PerNeuron(
-                distinct
-                    .into_iter()
-                    .map(|slot| {
-                        let m: Vec<bool> = slots.iter().map(|&s| s == slot).collect();
-                        let t: Tensor<2, Bool> =
-                            Tensor::from_data(TensorData::new(m, [1, n_pre]), &ctx.device);
-                        (slot, t)
-                    })
-                    .collect(),
-            )
-        };
+        let read = make_read(&slots, len, ctx);
         Ok(Delay {
             read,
+            slots,
             len,
             n_pre,
             buffer: VecDeque::new(),
         })
+    }
+
+    /// Re-creates the per-neuron slot masks on `ctx`'s device (the buffer itself is a state
+    /// and moves with the states).
+    pub fn to_ctx(&mut self, ctx: &Ctx) {
+        self.read = make_read(&self.slots, self.len, ctx);
     }
 
     /// Buffer length (0 without buffer).
@@ -266,6 +256,31 @@ impl Delay {
             });
         }
         Ok(())
+    }
+}
+
+/// How `n_pre` neurons reading `slots` of a buffer of length `len` are read, on `ctx`.
+fn make_read(slots: &[usize], len: usize, ctx: &Ctx) -> Read {
+    let n_pre = slots.len();
+    if len == 0 {
+        Read::Current
+    } else if slots.iter().all(|&s| s == slots[0]) {
+        Read::Slot(slots[0])
+    } else {
+        let mut distinct: Vec<usize> = slots.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        Read::PerNeuron(
+            distinct
+                .into_iter()
+                .map(|slot| {
+                    let m: Vec<bool> = slots.iter().map(|&s| s == slot).collect();
+                    let t: Tensor<2, Bool> =
+                        Tensor::from_data(TensorData::new(m, [1, n_pre]), &ctx.device);
+                    (slot, t)
+                })
+                .collect(),
+        )
     }
 }
 

@@ -25,6 +25,10 @@ pub use exponential::{Exponential, ExponentialConfig};
 pub use output::Output;
 pub use stp::ShortTermPlasticity;
 
+// The synapse types are Burn modules too (parameters visited under their BrainPy names;
+// connectivity tensors follow device moves through `Dynamics::on_ctx_change`).
+crate::impl_module!(Ampa, Gabaa, Exponential);
+
 use burn::tensor::Tensor;
 
 use crate::dynamics::{Dynamics, StepTime};

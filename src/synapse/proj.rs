@@ -106,6 +106,13 @@ impl Projection {
         })
     }
 
+    /// Moves the tensors kept outside the core (connectivity, delay masks) to the core's
+    /// (new) context.
+    pub fn on_ctx_change(&mut self, core: &Core) {
+        self.comm.to_ctx(&core.ctx);
+        self.delay.to_ctx(&core.ctx);
+    }
+
     /// Resets the delay buffer to the batch size of the (already reset) core states.
     pub fn reset(&mut self, core: &Core) {
         self.delay
@@ -258,6 +265,9 @@ macro_rules! impl_synapse {
             fn detach_states(&mut self) {
                 self.core.states.detach();
                 self.proj.delay.detach();
+            }
+            fn on_ctx_change(&mut self) {
+                self.proj.on_ctx_change(&self.core);
             }
         }
 

@@ -1211,3 +1211,133 @@ fn bad_synapse_input_names_the_argument() {
         assert!(e.contains("`pre`"), "{e}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// state dicts and device moves
+
+/// SpikeTimeGroup(3) → GABAa (all-to-all, per-synapse weights, dense, STP, per-neuron delays)
+/// and → Exponential (FixedProb, sparse, STD, delay 4) → LIF(3), batch 2, fixed names.
+fn checkpoint_net(c: &Ctx) -> Network {
+    let mode = Mode::Batching { batch_size: 2 };
+    let pre = SpikeTimeGroup::named(
+        3,
+        SpikeTimeGroupConfig {
+            indices: vec![0, 1, 2, 0, 2, 1],
+            times: vec![0.05, 0.25, 0.45, 0.65, 0.85, 1.05],
+        },
+        Some("pre"),
+        c,
+        mode,
+    )
+    .unwrap();
+    let post = Lif::named(3, LifConfig::default(), Some("post"), c, mode).unwrap();
+    let gaba = Gabaa::named(
+        &pre,
+        &post,
+        GabaaConfig {
+            g_max: (0..9)
+                .map(|k| 0.2 + 0.05 * k as f64)
+                .collect::<Vec<_>>()
+                .into(),
+            stp: Some(ShortTermPlasticity::Stp {
+                u: 0.3.into(),
+                tau_f: 5.0.into(),
+                tau_d: 3.0.into(),
+            }),
+            delay_step: Some(DelayStep::PerNeuron(vec![2, 5, 9])),
+            ..GabaaConfig::new(Connector::all2all(true))
+        },
+        Some("gaba"),
+    )
+    .unwrap();
+    let expo = Exponential::named(
+        &pre,
+        &post,
+        ExponentialConfig {
+            g_max: 4.0.into(),
+            stp: Some(ShortTermPlasticity::std()),
+            delay_step: Some(DelayStep::Steps(4)),
+            ..ExponentialConfig::new(Connector::fixed_prob(0.6, 9))
+        },
+        Some("expo"),
+    )
+    .unwrap();
+    let mut net = Network::new(c, mode).unwrap();
+    net.add(pre).unwrap();
+    net.add(post).unwrap();
+    net.connect(gaba).unwrap();
+    net.connect(expo).unwrap();
+    net
+}
+
+/// `steps` steps with input 15 into `post`; post V and both synapses' g after each.
+fn checkpoint_trace(net: &mut Network, c: &Ctx, steps: usize) -> Vec<f64> {
+    let mut out = Vec::new();
+    for _ in 0..steps {
+        net.add_input("post", c.tensor(vec![15.0], [1, 1])).unwrap();
+        net.step(0.1).unwrap();
+        out.extend(host(net.group("post").unwrap().v().unwrap()));
+        out.extend(state(net, "gaba", "g"));
+        out.extend(state(net, "expo", "g"));
+    }
+    out
+}
+
+/// Synapse parameters and states — g, the transmitter window, STP `u`/`x`, per-synapse `g_max`
+/// and the delay buffers with spikes still in flight — go through `state_dict` and device moves:
+/// a network loaded from the state dict continues bit-identically, and one moved to every other
+/// compiled CPU backend continues within 1e-12 (float64) / 1e-5 (float32, g ≤ 1 and |V| ≤ 20:
+/// a few ulp; both backends run the same operations, their kernels may round differently).
+#[test]
+fn synapse_states_survive_state_dicts_and_device_moves() {
+    use brainburn::burn::module::Module;
+    let steps = if crate::IS_WGPU { 10 } else { 30 };
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let mut a = checkpoint_net(&c);
+        checkpoint_trace(&mut a, &c, 12);
+        let sd = a.state_dict().unwrap();
+        for key in [
+            "gaba.g",
+            "gaba.g_max",
+            "gaba.u",
+            "gaba.x",
+            "gaba.transmitter_steps",
+            "gaba.release",
+            "gaba.spike_arrival_time",
+            "gaba.delay_buffer",
+            "expo.g",
+            "expo.x",
+            "expo.delay_buffer",
+        ] {
+            assert!(sd.get(key).is_some(), "{backend}: state dict has {key}");
+        }
+        let buffered = sd.get("gaba.delay_buffer").unwrap().data.clone();
+        assert_eq!(buffered.shape().to_vec(), vec![9, 2, 3]);
+        let mut b = checkpoint_net(&c);
+        checkpoint_trace(&mut b, &c, 3);
+        b.load_state_dict(&sd).unwrap();
+        let moved: Vec<(BackendKind, Network, Ctx)> = crate::backends()
+            .into_iter()
+            .filter(|&o| o != backend)
+            .map(|o| {
+                let co = ctx(o, PRECISION);
+                (o, a.clone().to_device(&co.device), co)
+            })
+            .collect();
+        let want = checkpoint_trace(&mut a, &c, steps);
+        assert!(want.iter().any(|&x| x > 0.0), "synapses active");
+        let got = checkpoint_trace(&mut b, &c, steps);
+        assert_eq!(got, want, "{backend}: loaded from the state dict");
+        for (o, mut net, co) in moved {
+            let got = checkpoint_trace(&mut net, &co, steps);
+            let e = assert_close(
+                &format!("{backend} moved to {o}"),
+                &got,
+                &want,
+                tol(PRECISION, 1e-12, 1e-5),
+            );
+            println!("synapse network {backend} -> {o} {PRECISION}: continues within {e:e}");
+        }
+    }
+}
