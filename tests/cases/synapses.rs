@@ -1341,3 +1341,35 @@ fn synapse_states_survive_state_dicts_and_device_moves() {
         }
     }
 }
+
+/// Training through a synapse: gradient descent on Exponential's per-synapse weights (BPTT
+/// through Poisson → Exponential with a delay → LIF, smooth sigmoid forward) drives the
+/// postsynaptic spike count to a target. Plain SGD on host copies of the weights, so the test
+/// depends on nothing but the gradients: the squared error must fall below 1% of its start.
+#[test]
+fn gradient_descent_on_synaptic_weights_reaches_a_target_rate() {
+    let iters = 25;
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION).autodiff();
+        let nnz = fixed_prob_pairs(8, 4, 0.5, true, 2).unwrap().len();
+        let mut w = vec![0.5; nnz];
+        let target = 20.0;
+        let (mut first, mut last) = (None, 0.0);
+        for _ in 0..iters {
+            // loss = (Σ spikes − target)²; ∂loss/∂w = 2(Σ − target)·∂Σ/∂w.
+            let (count, grad) = poisson_syn_lif(&c, false, trainable(w.clone()));
+            let grad = grad.unwrap();
+            let err = count - target;
+            last = err * err;
+            first.get_or_insert(last);
+            for (wk, gk) in w.iter_mut().zip(&grad) {
+                *wk -= 0.1 * 2.0 * err * gk;
+            }
+        }
+        let first = first.unwrap();
+        println!(
+            "sgd on Exponential weights on {backend} {PRECISION}: squared error {first:.3e} -> {last:.3e} in {iters} steps"
+        );
+        assert!(last < 0.01 * first, "{backend}: {first} -> {last}");
+    }
+}
