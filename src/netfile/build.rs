@@ -17,6 +17,9 @@ use crate::neuron::{
     WangBuzsakiConfig, WangBuzsakiModel,
 };
 use crate::runner::{InputValue, Runner};
+use crate::synapse::{
+    Ampa, AmpaConfig, Exponential, ExponentialConfig, Gabaa, GabaaConfig, Synapse,
+};
 
 /// A constant external input of a group, from the file.
 #[derive(Clone, Debug)]
@@ -472,13 +475,64 @@ impl NetworkSpec {
         &self,
         _i: usize,
         s: &Spanned<toml::Table>,
-        _net: &mut Network,
+        net: &mut Network,
         _ctx: &Ctx,
         _mode: Mode,
         loc: &Loc,
     ) -> Result<()> {
         let mut t = s.get_ref().clone();
-        let model = take_str(&mut t, "model", loc)?.unwrap_or_default();
-        Err(loc.err("model", format!("unknown synapse model `{model}`")))
+        let mut loc = Loc {
+            source: loc.source,
+            span: loc.span.clone(),
+            prefix: loc.prefix.clone(),
+        };
+        let name = take_str(&mut t, "name", &loc)?;
+        if let Some(n) = &name {
+            loc.prefix = format!("synapses.{n}");
+        }
+        let model = take_str(&mut t, "model", &loc)?
+            .ok_or_else(|| loc.err("model", "missing (e.g. \"GABAa\")"))?;
+        let pre_name = take_str(&mut t, "pre", &loc)?
+            .ok_or_else(|| loc.err("pre", "missing: the presynaptic group"))?;
+        let post_name = take_str(&mut t, "post", &loc)?
+            .ok_or_else(|| loc.err("post", "missing: the postsynaptic group"))?;
+        let pre = net
+            .group(&pre_name)
+            .map_err(|e| loc.err("pre", e.to_string()))?;
+        let post = net
+            .group(&post_name)
+            .map_err(|e| loc.err("post", e.to_string()))?;
+        if !t.contains_key("method") {
+            t.insert(
+                "method".into(),
+                toml::Value::String(self.method.name().into()),
+            );
+        }
+        seeds::inject(&mut t, self.seed, &loc.prefix);
+        let name = name.as_deref();
+        let located = |r: Result<Box<dyn Synapse>>| r.map_err(|e| located_lib_error(e, &loc));
+        let syn: Box<dyn Synapse> = match model.as_str() {
+            "GABAa" => located(
+                Gabaa::named(pre, post, deserialize::<GabaaConfig>(t, &loc)?, name)
+                    .map(|x| Box::new(x) as _),
+            )?,
+            "AMPA" => located(
+                Ampa::named(pre, post, deserialize::<AmpaConfig>(t, &loc)?, name)
+                    .map(|x| Box::new(x) as _),
+            )?,
+            "Exponential" => located(
+                Exponential::named(pre, post, deserialize::<ExponentialConfig>(t, &loc)?, name)
+                    .map(|x| Box::new(x) as _),
+            )?,
+            other => {
+                return Err(loc.err(
+                    "model",
+                    format!("unknown synapse model `{other}`; known models: [\"GABAa\", \"AMPA\", \"Exponential\"]"),
+                ));
+            }
+        };
+        net.connect_boxed(syn)
+            .map_err(|e| loc.err("name", e.to_string()))?;
+        Ok(())
     }
 }

@@ -127,12 +127,25 @@ fn file_case_b_matches_the_oracle() {
                 .iter()
                 .map(|x| x.as_u64().unwrap())
                 .collect();
+            let current = neuron["I"].as_f64().unwrap();
+            let chaotic = crate::conductance::CHAOTIC;
             match PRECISION {
-                Precision::F64 => assert_eq!(
-                    got, want,
-                    "{file} neuron {j} (I = {}): spike steps",
-                    neuron["I"]
-                ),
+                // The one documented exception of the library test (`conductance::CHAOTIC`):
+                // at dt 0.05, I = 2 the exp_auto map is exponentially unstable and XLA's
+                // rounding differences grow into a phase shift from spike 27 on; the count and
+                // the first 26 spike steps are BrainPy's.
+                Precision::F64 if (run, current) == (chaotic.0, chaotic.1) => {
+                    assert_eq!(got.len(), want.len(), "{file} neuron {j}: spike count");
+                    let k = chaotic.2;
+                    assert_eq!(
+                        got[..k],
+                        want[..k],
+                        "{file} neuron {j}: the first {k} spike steps"
+                    );
+                }
+                Precision::F64 => {
+                    assert_eq!(got, want, "{file} neuron {j} (I = {current}): spike steps")
+                }
                 Precision::F32 => {
                     assert_eq!(got.len(), want.len(), "{file} neuron {j}: spike count")
                 }
@@ -304,4 +317,70 @@ fn bad_files_exit_2_name_the_field_and_write_nothing() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("tpu"), "{err}");
+}
+
+/// Case d as files, all four variants, as tightly as `synapses.rs`. float64: every g and V
+/// within 1e-9 for `delayNone`; for `delay2` the float64 file holds BrainPy's one 11-step
+/// transmitter window (arrival at step 71, SPEC §4; brainburn's window has 10 steps), so rows
+/// 0–80 are compared with it at 1e-9, and the whole run with the float32 file (whose window has
+/// 10 steps): g within 1e-5 (the bar), V within 5e-5 (|V| ≈ 40–60 has an f32 ulp of
+/// 3.8e-6 and the float32 reference carries ~6 ulp of its own rounding after 1000 steps).
+/// float32: the f32 files, g within 1e-6, V within 2e-5 (≈ 5 ulp; both sides round each step).
+#[test]
+fn file_case_d_matches_the_oracle() {
+    if crate::backends().is_empty() {
+        return;
+    }
+    for comp in ["dense", "sparse"] {
+        for delay in ["None", "2"] {
+            let stem = format!("d_gabaa_{comp}_delay{delay}");
+            let out = scratch(&stem);
+            run_file(&network(&format!("{stem}.toml")), &out, &opts()).unwrap();
+            let (_, g) = read_monitor(&out.join("monitors").join("syn.g.csv"));
+            let (_, v) = read_monitor(&out.join("monitors").join("post.V.csv"));
+            // (file, rows compared, g bar, V bar)
+            let checks: Vec<(String, usize, f64, f64)> = match (PRECISION, delay) {
+                (Precision::F64, "None") => vec![(format!("{stem}.csv"), g.len(), 1e-9, 1e-9)],
+                (Precision::F64, _) => vec![
+                    (format!("{stem}.csv"), 81, 1e-9, 1e-9),
+                    (format!("f32/{stem}.csv"), g.len(), 1e-5, 5e-5),
+                ],
+                (Precision::F32, _) => vec![(format!("f32/{stem}.csv"), g.len(), 1e-6, 2e-5)],
+            };
+            for (file, n, gbar, vbar) in checks {
+                let (hdr, rows) = oracle_csv(&file);
+                assert_eq!(g.len(), rows.len());
+                let mut worst = (0.0f64, 0.0f64);
+                for j in 0..2 {
+                    let gj: Vec<f64> = g.iter().take(n).map(|r| r[2 + j]).collect();
+                    let vj: Vec<f64> = v.iter().take(n).map(|r| r[2 + j]).collect();
+                    let wg: Vec<f64> = column(&hdr, &rows, &format!("g{j}"))
+                        .into_iter()
+                        .take(n)
+                        .collect();
+                    let wv: Vec<f64> = column(&hdr, &rows, &format!("V{j}"))
+                        .into_iter()
+                        .take(n)
+                        .collect();
+                    worst.0 = worst.0.max(assert_close(
+                        &format!("{stem} g{j} vs {file}"),
+                        &gj,
+                        &wg,
+                        gbar,
+                    ));
+                    worst.1 = worst.1.max(assert_close(
+                        &format!("{stem} V{j} vs {file}"),
+                        &vj,
+                        &wv,
+                        vbar,
+                    ));
+                }
+                println!(
+                    "file case d {stem} vs {file} ({n} rows): max |err| g {:e}, V {:e}",
+                    worst.0, worst.1
+                );
+            }
+            std::fs::remove_dir_all(&out).ok();
+        }
+    }
 }

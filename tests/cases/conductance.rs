@@ -306,7 +306,7 @@ fn wb_fi_curve_matches_brainpy_case_b() {
 /// spike and step, so this is not a formula difference: one step of brainburn and one step of
 /// that replica reproduce BrainPy's stored next state bit for bit in 88% and 95% of the steps
 /// respectively, differing otherwise by a few ulp (XLA's arithmetic).
-const CHAOTIC: (&str, f64, usize) = ("dt=0.05", 2.0, 26);
+pub(crate) const CHAOTIC: (&str, f64, usize) = ("dt=0.05", 2.0, 26);
 
 /// Absolute tolerance of a float32 trace against the float64 oracle column: three times the
 /// largest difference `s` between BrainPy's own float32 and float64 runs of that column
