@@ -24,6 +24,7 @@ mod host;
 pub mod lanes;
 pub mod neurons;
 pub mod simd;
+pub mod synapses;
 
 pub use host::{
     HParam, HostFloat, HostGroup, HostGroupKernel, HostSlice, HostSynapse, HostSynapseKernel,

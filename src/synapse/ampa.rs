@@ -299,6 +299,19 @@ macro_rules! kinetic_synapse {
             ) -> Result<Tensor<2>> {
                 kinetic_step(&mut self.core, &self.proj, self.t_duration, ts, pre_spike, post_v)
             }
+
+            /// The fused host kernel (none with STP).
+            fn host_kernel(&self) -> Option<Result<crate::fused::HostSynapseKernel>> {
+                if self.proj.stp.is_some() {
+                    return None;
+                }
+                let (core, proj, td) = (&self.core, &self.proj, self.t_duration);
+                Some(crate::host_synapse_kernel!(core.ctx.precision, E => {
+                    proj.host::<E>(core)
+                        .and_then(|p| crate::fused::synapses::GatingKernel::<E>::new(core, p, td))
+                        .map(|k| Box::new(k) as Box<dyn crate::fused::HostSynapse<E>>)
+                }))
+            }
         }
 
         impl_synapse!($T, $class);

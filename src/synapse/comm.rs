@@ -216,6 +216,27 @@ impl Comm {
         self.per_synapse
     }
 
+    /// Number of postsynaptic neurons.
+    pub(crate) fn n_post(&self) -> usize {
+        self.n_post
+    }
+
+    /// The connectivity on the host, for the fused CPU path ([`crate::fused::synapses`]).
+    pub(crate) fn host_conn(&self) -> crate::fused::synapses::HostConn {
+        use crate::fused::synapses::HostConn;
+        match &self.kind {
+            Kind::Empty => HostConn::Empty,
+            Kind::All2All { include_self } => HostConn::All2All {
+                include_self: *include_self,
+            },
+            Kind::One2One => HostConn::One2One,
+            Kind::Dense { .. } | Kind::Sparse { .. } => HostConn::Csr {
+                indptr: self.conn.indptr(),
+                post: self.conn.post_indices().to_vec(),
+            },
+        }
+    }
+
     /// Whether spike input is propagated event-driven (sparse CSR outside Training).
     pub fn is_event_driven(&self) -> bool {
         matches!(self.kind, Kind::Sparse { .. })

@@ -149,6 +149,11 @@ impl Delay {
         self.len
     }
 
+    /// The slot each presynaptic neuron reads (0: the current spikes), for the fused path.
+    pub(crate) fn slots(&self) -> &[usize] {
+        &self.slots
+    }
+
     /// An empty buffer of `rows` batch rows (bool spikes, or float ones in Training).
     pub fn reset(&mut self, rows: usize, training: bool, ctx: &Ctx) {
         self.buffer.clear();

@@ -183,6 +183,19 @@ impl Exponential {
         Ok(Exponential { core, proj })
     }
 
+    /// The fused host kernel (none with STP).
+    fn host_kernel(&self) -> Option<Result<crate::fused::HostSynapseKernel>> {
+        if self.proj.stp.is_some() {
+            return None;
+        }
+        let (core, proj) = (&self.core, &self.proj);
+        Some(crate::host_synapse_kernel!(core.ctx.precision, E => {
+            proj.host::<E>(core)
+                .and_then(|p| crate::fused::synapses::ExponentialKernel::<E>::new(core, p))
+                .map(|k| Box::new(k) as Box<dyn crate::fused::HostSynapse<E>>)
+        }))
+    }
+
     fn step(
         &mut self,
         ts: &StepTime,

@@ -149,6 +149,48 @@ impl Projection {
         }
     }
 
+    /// The host form of the shared parts for the fused CPU path ([`crate::fused::synapses`]):
+    /// connectivity and weights, output, delay line with its buffer. STP has no host form
+    /// (synapses with STP run on the composed path).
+    pub(crate) fn host<E: crate::fused::HostFloat>(
+        &self,
+        core: &Core,
+    ) -> Result<crate::fused::synapses::HostProjection<E>> {
+        use crate::fused::HParam;
+        use crate::fused::synapses::{HostComm, HostDelay, HostOutput, HostProjection};
+        let rows = core.states.rows();
+        let n_post = self.comm.n_post();
+        let comm = HostComm::new(
+            self.comm.host_conn(),
+            &core.params.get("g_max").host_values()?,
+            n_post,
+        )?;
+        let output = match &self.output {
+            Output::Coba { .. } => HostOutput::Coba(HParam::of_core(core, "E", n_post)?),
+            Output::Cuba => HostOutput::Cuba,
+        };
+        let buffer = if self.delay.len() > 0 {
+            let d = self.delay.to_data()?;
+            d.convert::<f64>()
+                .try_into_vec::<f64>()
+                .map_err(|e| Error::Backend(format!("{e:?}")))?
+                .into_iter()
+                .map(|x| x > 0.0)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(HostProjection {
+            comm,
+            delay: HostDelay::new(self.delay.slots().to_vec(), buffer, rows)?,
+            output,
+            rows,
+            n_pre: self.n_pre,
+            n_post,
+            method: self.method,
+        })
+    }
+
     /// The user shape of the delay buffer, `[L, (batch,) ...pre varshape]`.
     fn buffer_shape(&self, core: &Core) -> Vec<usize> {
         let mut s = vec![self.delay.len()];
@@ -292,6 +334,11 @@ macro_rules! impl_synapse {
             }
             fn clone_box(&self) -> Box<dyn $crate::synapse::Synapse> {
                 Box::new(self.clone())
+            }
+            fn fused_kernel(
+                &self,
+            ) -> Option<$crate::error::Result<$crate::fused::HostSynapseKernel>> {
+                self.host_kernel()
             }
         }
     };

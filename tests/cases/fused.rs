@@ -716,3 +716,507 @@ fn a_fused_run_continues_on_the_composed_path() {
         assert_states_close(&a, &b, tol(PRECISION, 2e-11, 1e-2), &format!("{backend}"));
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// synapses
+
+/// Case d (GABAa, BrainPy's numbers) through the fused runner, all four variants, with the
+/// bars of the composed test in `synapses.rs`: float64 within 1e-9 of the float64 file (for
+/// `delay2` rows 0–80, then — BrainPy's one 11-step transmitter window, SPEC §4 — the run with
+/// that window widened by one step, through a state load between two fused runs, all 1000
+/// rows); float32 against the float32 files, g within 1e-6 and V, input within 2e-5.
+#[test]
+fn gabaa_case_d_through_the_fused_runner() {
+    let json = oracle_json("d_gabaa.json");
+    let steps = num(&json["n_steps"]) as u64;
+    let sp = &json["syn_params"];
+    let p = &json["post"];
+    let g_max = num(&sp["g_max"]);
+    let idx = |k: &str| -> Vec<usize> {
+        json["connection"][k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as usize)
+            .collect()
+    };
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        for (variant, method, delay) in [
+            ("dense_delayNone", CompMethod::Dense, None),
+            ("sparse_delayNone", CompMethod::Sparse, None),
+            ("dense_delay2", CompMethod::Dense, Some(20)),
+            ("sparse_delay2", CompMethod::Sparse, Some(20)),
+        ] {
+            let build = || {
+                let mode = Mode::NonBatching;
+                let pre = SpikeTimeGroup::named(
+                    2,
+                    SpikeTimeGroupConfig {
+                        indices: idx_of(&json["pre"]["indices"]),
+                        times: f64s(&json["pre"]["times"]),
+                    },
+                    Some("pre"),
+                    &c,
+                    mode,
+                )
+                .unwrap();
+                let post = LeakyIntegrator::named(
+                    2,
+                    LeakyIntegratorConfig {
+                        v_rest: num(&p["V_rest"]).into(),
+                        r: num(&p["R"]).into(),
+                        tau: num(&p["tau"]).into(),
+                        v_initializer: Initializer::Values {
+                            values: f64s(&p["V0"]),
+                        },
+                        ..Default::default()
+                    },
+                    Some("post"),
+                    &c,
+                    mode,
+                )
+                .unwrap();
+                let cfg = GabaaConfig {
+                    comp_method: method,
+                    g_max: g_max.into(),
+                    alpha: num(&sp["alpha"]).into(),
+                    beta: num(&sp["beta"]).into(),
+                    t: num(&sp["T"]).into(),
+                    t_duration: num(&sp["T_duration"]),
+                    output: Output::coba(num(&sp["E"])),
+                    delay_step: delay.map(DelayStep::Steps),
+                    ..GabaaConfig::new(Connector::ij(idx("pre"), idx("post")))
+                };
+                let syn = Gabaa::named(&pre, &post, cfg, Some("syn")).unwrap();
+                let mut net = Network::new(&c, mode).unwrap();
+                net.add(pre).unwrap();
+                net.add(post).unwrap();
+                net.connect(syn).unwrap();
+                net
+            };
+            let run = |net: &mut Network, n: u64| {
+                Runner::new(net, num(&json["dt"]))
+                    .unwrap()
+                    .input("post", InputValue::PerNeuron(f64s(&p["I_ext"])))
+                    .unwrap()
+                    .monitor("syn.g")
+                    .unwrap()
+                    .monitor("post.V")
+                    .unwrap()
+                    .monitor("post.input")
+                    .unwrap()
+                    .run_steps(n)
+                    .unwrap()
+            };
+            // Rows of the oracle's columns from the monitors.
+            let rows = |mons: &[Monitors]| -> Vec<Vec<f64>> {
+                let mut out = Vec::new();
+                for m in mons {
+                    let (g, v, i) = (host(m, "syn.g"), host(m, "post.V"), host(m, "post.input"));
+                    for k in 0..g.len() / 2 {
+                        let (g0, g1) = (g[2 * k], g[2 * k + 1]);
+                        out.push(vec![
+                            g0,
+                            g1,
+                            g_max * g0,
+                            g_max * (g0 + g1),
+                            v[2 * k],
+                            v[2 * k + 1],
+                            i[2 * k],
+                            i[2 * k + 1],
+                        ]);
+                    }
+                }
+                out
+            };
+            let compare = |what: &str, got: &[Vec<f64>], file: &str, upto: usize, tg: f64, tv: f64| {
+                let (hdr, want) = oracle_csv(file);
+                for (k, name) in [
+                    "g0", "g1", "g_post0", "g_post1", "V0", "V1", "input0", "input1",
+                ]
+                .iter()
+                .enumerate()
+                {
+                    let w = column(&hdr, &want, name)[..upto].to_vec();
+                    let g: Vec<f64> = got[..upto].iter().map(|r| r[k]).collect();
+                    let t = if name.starts_with('g') { tg } else { tv };
+                    assert_close(&format!("{what} {name}"), &g, &w, t);
+                }
+            };
+            let what = format!("{backend} {variant}");
+            let mut net = build();
+            let got = rows(&[run(&mut net, steps)]);
+            let n = steps as usize;
+            match (PRECISION, delay) {
+                (Precision::F64, None) => {
+                    compare(&what, &got, &format!("d_gabaa_{variant}.csv"), n, 1e-9, 1e-9)
+                }
+                (Precision::F64, Some(_)) => {
+                    let file = format!("d_gabaa_{variant}.csv");
+                    compare(&what, &got, &file, 81, 1e-9, 1e-9);
+                    // BrainPy's 11-step window: widen brainburn's by one step after step 80.
+                    let mut net = build();
+                    let first = run(&mut net, 81);
+                    let syn = net.synapse_mut("syn").unwrap();
+                    let mut left = syn
+                        .save_states()
+                        .unwrap()
+                        .into_iter()
+                        .find(|(k, _)| k == "transmitter_steps")
+                        .unwrap()
+                        .1
+                        .convert::<f64>()
+                        .try_into_vec::<f64>()
+                        .unwrap();
+                    assert_eq!(left[0], 0.0, "{what}: the window of pre 0 has closed");
+                    left[0] = 1.0;
+                    syn.load_state(
+                        "transmitter_steps",
+                        brainburn::burn::tensor::TensorData::new(left, [2]),
+                    )
+                    .unwrap();
+                    let rest = run(&mut net, steps - 81);
+                    let widened = rows(&[first, rest]);
+                    compare(&format!("{what} widened"), &widened, &file, n, 1e-9, 1e-9);
+                }
+                (Precision::F32, _) => compare(
+                    &what,
+                    &got,
+                    &format!("f32/d_gabaa_{variant}.csv"),
+                    n,
+                    1e-6,
+                    2e-5,
+                ),
+            }
+        }
+    }
+}
+
+fn idx_of(v: &serde_json::Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+/// One synapse configuration of [`synapses_fused_equal_composed`].
+struct SynCase {
+    name: &'static str,
+    /// Presynaptic group: `None` = the postsynaptic LIF itself (a recurrent synapse).
+    n_pre: Option<usize>,
+    make: fn(&dyn NeuronGroup, &dyn NeuronGroup) -> Box<dyn Synapse>,
+}
+
+fn syn_cases() -> Vec<SynCase> {
+    vec![
+        SynCase {
+            name: "Exponential sparse FixedProb COBA delay 3",
+            n_pre: Some(12),
+            make: |a, b| {
+                let cfg = ExponentialConfig {
+                    g_max: 2.0.into(),
+                    output: Output::coba(30.0),
+                    delay_step: Some(DelayStep::Steps(3)),
+                    ..ExponentialConfig::new(Connector::fixed_prob(0.3, 5))
+                };
+                Box::new(Exponential::named(a, b, cfg, Some("syn")).unwrap())
+            },
+        },
+        SynCase {
+            name: "Exponential dense IJ per-synapse weights, per-neuron delays",
+            n_pre: Some(12),
+            make: |a, b| {
+                let pre: Vec<usize> = (0..30).map(|k| (k * 7) % 12).collect();
+                let post: Vec<usize> = (0..30).map(|k| (k * 3 + k / 10) % 10).collect();
+                let cfg = ExponentialConfig {
+                    comp_method: CompMethod::Dense,
+                    g_max: Initializer::uniform(0.5, 4.0, 9).into(),
+                    tau: (0..10).map(|j| 3.0 + j as f64).collect::<Vec<_>>().into(),
+                    delay_step: Some(DelayStep::PerNeuron((0..12).map(|i| i % 5).collect())),
+                    ..ExponentialConfig::new(Connector::ij(pre, post))
+                };
+                Box::new(Exponential::named(a, b, cfg, Some("syn")).unwrap())
+            },
+        },
+        SynCase {
+            name: "Exponential All2All rk4",
+            n_pre: Some(12),
+            make: |a, b| {
+                let cfg = ExponentialConfig {
+                    g_max: 0.5.into(),
+                    method: Method::Rk4,
+                    ..ExponentialConfig::new(Connector::all2all(true))
+                };
+                Box::new(Exponential::named(a, b, cfg, Some("syn")).unwrap())
+            },
+        },
+        SynCase {
+            name: "Exponential One2One sparse",
+            n_pre: Some(10),
+            make: |a, b| {
+                let cfg = ExponentialConfig {
+                    g_max: Initializer::uniform(1.0, 6.0, 2).into(),
+                    ..ExponentialConfig::new(Connector::One2One)
+                };
+                Box::new(Exponential::named(a, b, cfg, Some("syn")).unwrap())
+            },
+        },
+        SynCase {
+            name: "GABAa All2All without self, recurrent, COBA",
+            n_pre: None,
+            make: |a, b| {
+                let cfg = GabaaConfig {
+                    g_max: 0.3.into(),
+                    output: Output::coba(-5.0),
+                    ..GabaaConfig::new(Connector::all2all(false))
+                };
+                Box::new(Gabaa::named(a, b, cfg, Some("syn")).unwrap())
+            },
+        },
+        SynCase {
+            name: "AMPA sparse FixedProb per-synapse, per-pre alpha, delay 2, rk2, CUBA",
+            n_pre: Some(12),
+            make: |a, b| {
+                let cfg = AmpaConfig {
+                    comp_method: CompMethod::Sparse,
+                    g_max: Initializer::uniform(1.0, 8.0, 4).into(),
+                    alpha: (0..12).map(|i| 0.5 + 0.05 * i as f64).collect::<Vec<_>>().into(),
+                    output: Output::Cuba,
+                    delay_step: Some(DelayStep::Steps(2)),
+                    method: Method::Rk2,
+                    ..AmpaConfig::new(Connector::fixed_prob(0.4, 8))
+                };
+                Box::new(Ampa::named(a, b, cfg, Some("syn")).unwrap())
+            },
+        },
+        SynCase {
+            name: "GABAa dense All2All with self, euler",
+            n_pre: Some(12),
+            make: |a, b| {
+                let cfg = GabaaConfig {
+                    comp_method: CompMethod::Dense,
+                    g_max: 0.8.into(),
+                    t_duration: 1.7,
+                    method: Method::Euler,
+                    output: Output::coba(40.0),
+                    ..GabaaConfig::new(Connector::fixed_prob(1.0, 0))
+                };
+                Box::new(Gabaa::named(a, b, cfg, Some("syn")).unwrap())
+            },
+        },
+    ]
+}
+
+/// Every synapse kernel (both kinetics, every communication form, scalar and per-synapse
+/// weights, delays shared and per neuron, COBA and CUBA, several methods), in a batch of 2:
+/// PoissonGroup(12, 300 Hz) (or the LIF itself) → synapse → LIF(10), 120 steps of 0.5 ms,
+/// fused vs composed.
+///
+/// The kernels sum the same terms as the composed ops, in another order where the composed
+/// path uses a matrix product or a scatter (a few ulp of the sum), and compute the `exp_auto`
+/// factor of a constant τ in f64 (≤ 1 ulp). LIF is a contracting map, so V stays within a few
+/// ulp of |V| ≤ 20·10 (f32 ulp(128) = 1.5e-5): 1e-4 for V, g, input in f32, 1e-11 in f64;
+/// spikes, the transmitter windows and the delay buffers are identical.
+#[test]
+fn synapses_fused_equal_composed() {
+    let t = tol(PRECISION, 1e-11, 1e-4);
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let mode = Mode::Batching { batch_size: 2 };
+        for case in syn_cases() {
+            let mut net = Network::new(&c, mode).unwrap();
+            let post = Lif::named(
+                10,
+                LifConfig {
+                    v_initializer: Initializer::uniform(0.0, 15.0, 6),
+                    ..Default::default()
+                },
+                Some("post"),
+                &c,
+                mode,
+            )
+            .unwrap();
+            let syn = match case.n_pre {
+                Some(n) => {
+                    let pre = PoissonGroup::named(
+                        n,
+                        PoissonGroupConfig {
+                            freqs: vec![300.0],
+                            seed: 3,
+                        },
+                        Some("pre"),
+                        &c,
+                        mode,
+                    )
+                    .unwrap();
+                    let s = (case.make)(&pre, &post);
+                    net.add(pre).unwrap();
+                    s
+                }
+                None => (case.make)(&post, &post),
+            };
+            net.add(post).unwrap();
+            net.connect_boxed(syn).unwrap();
+            let setup = hr(|r| {
+                r.input("post", InputValue::Constant(22.0))
+                    .unwrap()
+                    .monitor("post.V")
+                    .unwrap()
+                    .monitor("post.spike")
+                    .unwrap()
+                    .monitor("post.input")
+                    .unwrap()
+                    .monitor("syn.g")
+                    .unwrap()
+            });
+            let what = format!("{backend} {}", case.name);
+            let ((ma, a), (mb, b)) = both(&net, 0.5, 120, setup);
+            let sa = ma.spike_events("post.spike").unwrap();
+            assert_eq!(sa, mb.spike_events("post.spike").unwrap(), "{what}: spikes");
+            assert!(sa.len() > 10, "{what}: the postsynaptic group fires ({})", sa.len());
+            for key in ["post.V", "post.input", "syn.g"] {
+                assert_close(&format!("{what} {key}"), &host(&mb, key), &host(&ma, key), t);
+            }
+            assert_states_close(&a, &b, t, &what);
+        }
+    }
+}
+
+/// The benchmark networks, small: Wang–Buzsáki gamma (40 neurons, GABAa All2All without
+/// self, g_max 0.1/N, α 12, β 0.1, COBA −75, I = 1, dt 0.01, V₀ spread) and COBA E/I
+/// (320 + 80 LIF, FixedProb 0.1, Exponential sparse COBA) for 100 ms each, fused vs composed.
+///
+/// Both are chaotic over long runs (a ulp difference eventually shifts a spike), so the
+/// traces are compared over a short window (WB: the first 5 ms, with the bound of
+/// `wb_fused_equals_composed_for_every_method`; COBA: the first 20 ms, LIF's 4e-5/1e-12 plus
+/// the synaptic sums' few ulp: 1e-4/1e-11) and the whole runs by their spike counts, which
+/// must agree within 2 % (the synchronous gamma rhythm and the asynchronous COBA state are
+/// statistically the same however the rounding falls).
+#[test]
+fn benchmark_networks_fused_equal_composed() {
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        // Wang–Buzsáki gamma.
+        let n = 40;
+        let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+        let wb = WangBuzsakiModel::named(
+            n,
+            WangBuzsakiConfig {
+                v_initializer: Initializer::uniform(-70.0, -50.0, 1),
+                ..Default::default()
+            },
+            Some("wb"),
+            &c,
+            Mode::NonBatching,
+        )
+        .unwrap();
+        let cfg = GabaaConfig {
+            g_max: (0.1 / n as f64).into(),
+            alpha: 12.0.into(),
+            beta: 0.1.into(),
+            output: Output::coba(-75.0),
+            ..GabaaConfig::new(Connector::all2all(false))
+        };
+        let syn = Gabaa::named(&wb, &wb, cfg, Some("gaba")).unwrap();
+        net.add(wb).unwrap();
+        net.connect(syn).unwrap();
+        let setup = hr(|r| {
+            r.input("wb", InputValue::Constant(1.0))
+                .unwrap()
+                .monitor_with("wb.V", None, 1)
+                .unwrap()
+                .monitor("wb.spike")
+                .unwrap()
+        });
+        let ((ma, _), (mb, _)) = both(&net, 0.01, 10_000, setup);
+        let early = 500 * n;
+        let (va, vb) = (host(&ma, "wb.V"), host(&mb, "wb.V"));
+        assert_close(
+            &format!("{backend} WB gamma V, first 5 ms"),
+            &vb[..early],
+            &va[..early],
+            tol(PRECISION, 2e-11, 1e-2),
+        );
+        let (ca, cb) = (
+            ma.spike_events("wb.spike").unwrap().len() as f64,
+            mb.spike_events("wb.spike").unwrap().len() as f64,
+        );
+        assert!(ca > 2.0 * n as f64, "{backend} WB gamma fires ({ca} spikes)");
+        println!("WB gamma on {backend} {PRECISION}: {ca} composed vs {cb} fused spikes in 100 ms");
+        assert!((ca - cb).abs() <= 0.02 * ca, "{backend} WB gamma spikes {ca} vs {cb}");
+
+        // COBA E/I.
+        let (ne, ni) = (320, 80);
+        let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+        let lif = |name: &str, k: usize, seed: u64| {
+            Lif::named(
+                k,
+                LifConfig {
+                    v_rest: (-60.0).into(),
+                    v_th: (-50.0).into(),
+                    v_reset: (-60.0).into(),
+                    tau: 20.0.into(),
+                    tau_ref: 5.0.into(),
+                    v_initializer: Initializer::normal(-55.0, 2.0, seed),
+                    ..Default::default()
+                },
+                Some(name),
+                &c,
+                Mode::NonBatching,
+            )
+            .unwrap()
+        };
+        let (e, i) = (lif("E", ne, 1), lif("I", ni, 2));
+        let exp = |pre: &Lif, post: &Lif, w: f64, tau: f64, rev: f64, seed: u64, name: &str| {
+            let cfg = ExponentialConfig {
+                g_max: w.into(),
+                tau: tau.into(),
+                output: Output::coba(rev),
+                ..ExponentialConfig::new(Connector::fixed_prob(0.1, seed))
+            };
+            Exponential::named(pre, post, cfg, Some(name)).unwrap()
+        };
+        let syns = [
+            exp(&e, &e, 0.6, 5.0, 0.0, 1, "ee"),
+            exp(&e, &i, 0.6, 5.0, 0.0, 2, "ei"),
+            exp(&i, &e, 6.7, 10.0, -80.0, 3, "ie"),
+            exp(&i, &i, 6.7, 10.0, -80.0, 4, "ii"),
+        ];
+        net.add(e).unwrap();
+        net.add(i).unwrap();
+        for s in syns {
+            net.connect(s).unwrap();
+        }
+        let setup = hr(|r| {
+            r.input("E", InputValue::Constant(20.0))
+                .unwrap()
+                .input("I", InputValue::Constant(20.0))
+                .unwrap()
+                .monitor("E.V")
+                .unwrap()
+                .monitor("E.spike")
+                .unwrap()
+                .monitor("I.spike")
+                .unwrap()
+        });
+        let ((ma, _), (mb, _)) = both(&net, 0.1, 1000, setup);
+        let early = 200 * ne;
+        assert_close(
+            &format!("{backend} COBA E.V, first 20 ms"),
+            &host(&mb, "E.V")[..early],
+            &host(&ma, "E.V")[..early],
+            tol(PRECISION, 1e-11, 1e-4),
+        );
+        for key in ["E.spike", "I.spike"] {
+            let (ca, cb) = (
+                ma.spike_events(key).unwrap().len() as f64,
+                mb.spike_events(key).unwrap().len() as f64,
+            );
+            assert!(ca > 50.0, "{backend} COBA {key} fires ({ca} spikes)");
+            println!("COBA on {backend} {PRECISION}: {key} {ca} composed vs {cb} fused spikes in 100 ms");
+            assert!((ca - cb).abs() <= 0.02 * ca, "{backend} COBA {key}: {ca} vs {cb}");
+        }
+    }
+}

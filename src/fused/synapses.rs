@@ -1,0 +1,688 @@
+//! Host kernels of the synapses: connectivity ([`HostComm`]), delay lines ([`HostDelay`]),
+//! outputs ([`HostOutput`]), and the kinetics of AMPA/GABAa ([`GatingKernel`], align-pre) and
+//! `Exponential` ([`ExponentialKernel`], align-post), each following the composed step of its
+//! synapse file operation by operation.
+//!
+//! * All-to-all with a scalar weight is O(N): `w·(Σᵢ xᵢ − x_j)` (`− x_j` without self
+//!   connections), never a matrix product.
+//! * Spikes propagate event-driven: only the CSR rows of the presynaptic neurons that spiked
+//!   are read (the dense layout of `comp_method = dense` is kept as CSR on the host, which is
+//!   the same sum over the same synapses).
+//! * A delay is a ring buffer of boolean spike rows; a push moves one index, not the data.
+
+use std::borrow::Cow;
+
+use super::host::{HParam, HostFloat, HostSlice, HostSynapse};
+use super::lanes::Lanes;
+use super::simd::LaneKernel;
+use crate::dynamics::{Core, StepTime};
+use crate::error::{Error, Result};
+use crate::fused::host::{read_float, read_spikes};
+use crate::integrate::{Method, OdeSystem, integrate_array};
+use crate::math::Real;
+use crate::synapse::kinetics::{exponential_dg, gating_dg};
+
+/// The structure of a connectivity, as the host needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HostConn {
+    /// No synapses.
+    Empty,
+    /// All-to-all with a scalar weight (with or without i → i).
+    All2All {
+        /// Whether i → i is included.
+        include_self: bool,
+    },
+    /// i → i, one weight per neuron or one for all.
+    One2One,
+    /// Compressed sparse rows: the targets of presynaptic neuron `i` are
+    /// `post[indptr[i]..indptr[i + 1]]` (the synapses' CSR order, that of per-synapse weights).
+    Csr {
+        /// Row pointers (`n_pre + 1`).
+        indptr: Vec<usize>,
+        /// Target of each synapse.
+        post: Vec<u32>,
+    },
+}
+
+/// A communication layer on the host: `post_j = Σ_{(i, j)} w_ij · x_i`.
+#[derive(Clone, Debug)]
+pub struct HostComm<E> {
+    conn: HostConn,
+    /// One weight, or one per synapse (CSR order) / per neuron (one-to-one).
+    w: HParam<E>,
+    n_post: usize,
+}
+
+impl<E: HostFloat> HostComm<E> {
+    /// From the structure and the weights (`g_max`: one value, or one per synapse).
+    pub fn new(conn: HostConn, weights: &[f64], n_post: usize) -> Result<Self> {
+        let w = match weights {
+            [w] => HParam::Scalar(E::of(*w)),
+            v => HParam::PerNeuron(v.iter().map(|&x| E::of(x)).collect()),
+        };
+        let nnz = match &conn {
+            HostConn::Csr { post, .. } => post.len(),
+            HostConn::One2One => n_post,
+            _ => 1,
+        };
+        if let HParam::PerNeuron(v) = &w {
+            if v.len() != nnz || matches!(conn, HostConn::All2All { .. } | HostConn::Empty) {
+                return Err(Error::arg(
+                    "g_max",
+                    format!("{} weights for a connectivity of {nnz} synapses", v.len()),
+                ));
+            }
+        }
+        Ok(HostComm {
+            conn,
+            w,
+            n_post,
+        })
+    }
+
+    /// `out[j] = Σ_{(i, j)} w_ij·x_i` for one row of float values `x` (the composed path's
+    /// `CommInput::Values`), summed in the composed path's order of operations: the sum of
+    /// the inputs first, the scalar weight last.
+    pub fn values(&mut self, x: &[E], out: &mut [E]) {
+        let zero = E::of(0.0);
+        match (&self.conn, &self.w) {
+            (HostConn::Empty, _) => out.fill(zero),
+            (HostConn::All2All { include_self }, w) => {
+                let w = w.at(0);
+                let mut total = zero;
+                for &v in x {
+                    total += v;
+                }
+                if *include_self {
+                    out.fill(total * w);
+                } else {
+                    for (o, &v) in out.iter_mut().zip(x) {
+                        *o = (-v + total) * w;
+                    }
+                }
+            }
+            (HostConn::One2One, w) => {
+                for (j, (o, &v)) in out.iter_mut().zip(x).enumerate() {
+                    *o = v * w.at(j);
+                }
+            }
+            (HostConn::Csr { indptr, post }, w) => {
+                out.fill(zero);
+                for (i, &v) in x.iter().enumerate() {
+                    for k in indptr[i]..indptr[i + 1] {
+                        let j = post[k] as usize;
+                        out[j] += match w {
+                            HParam::Scalar(_) => v,
+                            HParam::PerNeuron(ws) => v * ws[k],
+                        };
+                    }
+                }
+                if let HParam::Scalar(w) = w {
+                    for o in out.iter_mut() {
+                        *o = *o * *w;
+                    }
+                }
+            }
+        }
+    }
+
+    /// `out[j] = Σ_{(i, j), s_i} w_ij` for one row of boolean spikes `s`: event-driven, only
+    /// the rows of the neurons that spiked are read (the composed path's `CommInput::Events`;
+    /// a scalar weight multiplies the count, as there).
+    pub fn events(&mut self, s: &[bool], out: &mut [E]) {
+        let zero = E::of(0.0);
+        let one = E::of(1.0);
+        match (&self.conn, &self.w) {
+            (HostConn::Empty, _) => out.fill(zero),
+            (HostConn::All2All { include_self }, w) => {
+                let w = w.at(0);
+                let count = s.iter().filter(|&&b| b).count() as f64;
+                for (j, o) in out.iter_mut().enumerate() {
+                    let c = if *include_self || !s[j] { count } else { count - 1.0 };
+                    *o = E::of(c) * w;
+                }
+            }
+            (HostConn::One2One, w) => {
+                for (j, (o, &b)) in out.iter_mut().zip(s).enumerate() {
+                    *o = if b { one * w.at(j) } else { zero };
+                }
+            }
+            (HostConn::Csr { indptr, post }, w) => {
+                out.fill(zero);
+                for (i, _) in s.iter().enumerate().filter(|(_, b)| **b) {
+                    let (a, b) = (indptr[i], indptr[i + 1]);
+                    match w {
+                        HParam::Scalar(_) => {
+                            for &j in &post[a..b] {
+                                out[j as usize] += one;
+                            }
+                        }
+                        HParam::PerNeuron(ws) => {
+                            for (&j, &wk) in post[a..b].iter().zip(&ws[a..b]) {
+                                out[j as usize] += wk;
+                            }
+                        }
+                    }
+                }
+                if let HParam::Scalar(w) = w {
+                    for o in out.iter_mut() {
+                        *o = *o * *w;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Number of postsynaptic neurons.
+    pub fn n_post(&self) -> usize {
+        self.n_post
+    }
+}
+
+/// A delay line on the host: the last `L` presynaptic spike rows in a ring, and the slot each
+/// presynaptic neuron reads (slot 0 = the group's current spikes, see `synapse::delay`).
+#[derive(Clone, Debug)]
+pub struct HostDelay {
+    /// Slot read by each presynaptic neuron (all 0 without delay).
+    slots: Vec<usize>,
+    /// `L` (0 without a buffer).
+    len: usize,
+    rows: usize,
+    n_pre: usize,
+    /// `L × rows × n_pre`, physical order; slot `m` is at `(head + m) % L`.
+    ring: Vec<bool>,
+    head: usize,
+    /// The spikes this step reads (`rows × n_pre`).
+    out: Vec<bool>,
+}
+
+impl HostDelay {
+    /// From the slot of each presynaptic neuron and the buffer (`L × rows × n_pre`, slot 0
+    /// first, as `delay_buffer` is saved).
+    pub fn new(slots: Vec<usize>, buffer: Vec<bool>, rows: usize) -> Result<Self> {
+        let n_pre = slots.len();
+        let len = if slots.iter().all(|&s| s == 0) && buffer.is_empty() {
+            0
+        } else {
+            buffer.len() / (rows * n_pre).max(1)
+        };
+        if buffer.len() != len * rows * n_pre || slots.iter().any(|&s| s > 0 && s >= len) {
+            return Err(Error::arg(
+                "delay_buffer",
+                format!(
+                    "{} values for slots up to {:?} of {rows} × {n_pre} spikes",
+                    buffer.len(),
+                    slots.iter().max()
+                ),
+            ));
+        }
+        Ok(HostDelay {
+            slots,
+            len,
+            rows,
+            n_pre,
+            ring: buffer,
+            head: 0,
+            out: vec![false; rows * n_pre],
+        })
+    }
+
+    /// Prepares the spikes seen this step from the presynaptic group's current ones; returns
+    /// whether they are the current ones unchanged (no delay), else they are in
+    /// [`HostDelay::take_read`].
+    pub fn read(&mut self, current: &[bool]) -> bool {
+        if self.len == 0 {
+            return true;
+        }
+        let per = self.rows * self.n_pre;
+        for r in 0..self.rows {
+            for (i, &s) in self.slots.iter().enumerate() {
+                let k = r * self.n_pre + i;
+                self.out[k] = if s == 0 {
+                    current[k]
+                } else {
+                    self.ring[((self.head + s) % self.len) * per + k]
+                };
+            }
+        }
+        false
+    }
+
+    /// The delayed spikes prepared by [`HostDelay::read`] (hand them back with
+    /// [`HostDelay::give_back`]).
+    pub fn take_read(&mut self) -> Vec<bool> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Returns the buffer taken by [`HostDelay::take_read`].
+    pub fn give_back(&mut self, out: Vec<bool>) {
+        self.out = out;
+    }
+
+    /// Pushes the spikes of the step that just ended (they become slot 0).
+    pub fn push(&mut self, spikes: &[bool]) {
+        if self.len == 0 {
+            return;
+        }
+        let per = self.rows * self.n_pre;
+        self.head = (self.head + self.len - 1) % self.len;
+        self.ring[self.head * per..(self.head + 1) * per].copy_from_slice(spikes);
+    }
+
+    /// The buffer in slot order (slot 0 first), as `delay_buffer` is saved.
+    pub fn buffer(&self) -> Vec<bool> {
+        let per = self.rows * self.n_pre;
+        (0..self.len)
+            .flat_map(|m| {
+                let p = (self.head + m) % self.len;
+                self.ring[p * per..(p + 1) * per].iter().copied()
+            })
+            .collect()
+    }
+
+    /// Whether there is a buffer.
+    pub fn has_buffer(&self) -> bool {
+        self.len > 0
+    }
+
+    /// `delay_buffer` for monitors and write-back (`None` without a buffer).
+    pub fn var(&self) -> Option<HostSlice<'static, bool>> {
+        self.has_buffer().then(|| HostSlice::Bool(Cow::Owned(self.buffer())))
+    }
+}
+
+/// How the postsynaptic conductance becomes a current.
+#[derive(Clone, Debug)]
+pub enum HostOutput<E> {
+    /// `I = g·(E − V)` (V before the neuron update).
+    Coba(HParam<E>),
+    /// `I = g`.
+    Cuba,
+}
+
+impl<E: HostFloat> HostOutput<E> {
+    /// `input += current(g)` for one row (`v` the row's V; required for COBA).
+    #[inline]
+    pub fn add(&self, g: &[E], v: Option<&[E]>, input: &mut [E]) {
+        match (self, v) {
+            (HostOutput::Coba(e), Some(v)) => {
+                for (j, ((inp, &g), &v)) in input.iter_mut().zip(g).zip(v).enumerate() {
+                    *inp += g * (-v + e.at(j));
+                }
+            }
+            (HostOutput::Coba(_), None) => {
+                unreachable!("COBA synapses are only built onto groups with V")
+            }
+            (HostOutput::Cuba, _) => {
+                for (inp, &g) in input.iter_mut().zip(g) {
+                    *inp += g;
+                }
+            }
+        }
+    }
+}
+
+/// What every synapse kernel shares.
+#[derive(Clone, Debug)]
+pub struct HostProjection<E> {
+    /// Connectivity and weights.
+    pub comm: HostComm<E>,
+    /// The delay line.
+    pub delay: HostDelay,
+    /// The output.
+    pub output: HostOutput<E>,
+    /// Batch rows.
+    pub rows: usize,
+    /// Presynaptic neurons.
+    pub n_pre: usize,
+    /// Postsynaptic neurons.
+    pub n_post: usize,
+    /// The integration method of the kinetics.
+    pub method: Method,
+}
+
+/// The `exp_auto` factor `dt·φ(−dt/τ)` of a linear decay, per element or shared, computed in
+/// f64 as the composed path computes it for a constant τ, for the `dt` it was computed with.
+#[derive(Clone, Debug)]
+struct DecayFactor<E> {
+    dt: f64,
+    c: HParam<E>,
+}
+
+impl<E: HostFloat> DecayFactor<E> {
+    fn new(tau: &[f64], dt: f64) -> Self {
+        let f = |tau: f64| E::of(Real::exprel(-1.0 / tau * dt) * dt);
+        let c = if tau.len() == 1 {
+            HParam::Scalar(f(tau[0]))
+        } else {
+            HParam::PerNeuron(tau.iter().map(|&t| f(t)).collect())
+        };
+        DecayFactor { dt, c }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AMPA / GABAa
+
+/// `dg/dt = α·TT·(1 − g) − β·g` on lanes (the non-`exp_auto` methods).
+struct GatingLanes<L> {
+    alpha: L,
+    beta: L,
+    tt: L,
+}
+
+impl<L: Lanes> OdeSystem<L> for GatingLanes<L> {
+    #[inline(always)]
+    fn n_vars(&self) -> usize {
+        1
+    }
+    #[inline(always)]
+    fn derivative<T: Real + From<L>>(&self, _i: usize, x: &[T], _t: f64) -> T {
+        gating_dg(
+            x[0].clone(),
+            T::from(self.tt),
+            T::from(self.alpha),
+            T::from(self.beta),
+        )
+    }
+}
+
+/// Host kernel of AMPA/GABAa (align-pre gating, `synapse::ampa`), without STP.
+pub struct GatingKernel<E> {
+    proj: HostProjection<E>,
+    alpha: HParam<E>,
+    beta: HParam<E>,
+    t_conc: HParam<E>,
+    t_duration: f64,
+    g: Vec<E>,
+    arrival: Vec<E>,
+    steps: Vec<E>,
+    release: Vec<E>,
+    g_post: Vec<E>,
+}
+
+impl<E: HostFloat> GatingKernel<E> {
+    /// From the synapse's core (parameters `alpha`, `beta`, `T`; states `g`,
+    /// `spike_arrival_time`, `transmitter_steps`, `release`), its host projection and
+    /// `T_duration`.
+    pub fn new(core: &Core, proj: HostProjection<E>, t_duration: f64) -> Result<Self> {
+        let n = proj.n_pre;
+        Ok(GatingKernel {
+            alpha: HParam::of_core(core, "alpha", n)?,
+            beta: HParam::of_core(core, "beta", n)?,
+            t_conc: HParam::of_core(core, "T", n)?,
+            t_duration,
+            g: read_float(core, "g")?,
+            arrival: read_float(core, "spike_arrival_time")?,
+            steps: read_float(core, "transmitter_steps")?,
+            release: read_float(core, "release")?,
+            g_post: vec![E::of(0.0); proj.n_post],
+            proj,
+        })
+    }
+}
+
+/// The arguments of the gating lane loop.
+#[derive(Clone, Copy)]
+struct GatingStep<'a> {
+    ts: &'a StepTime,
+    spikes: &'a [bool],
+}
+
+impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a>> for GatingKernel<E> {
+    #[inline(always)]
+    fn run<L: Lanes<E = E>>(&mut self, GatingStep { ts, spikes }: GatingStep<'a>) {
+        let n = self.proj.n_pre;
+        let window = E::of((self.t_duration / ts.dt).round().max(1.0));
+        let (z, one) = (E::of(0.0), E::of(1.0));
+        let t = E::of(ts.t);
+        let method = self.proj.method;
+        for row in 0..self.proj.rows {
+            let o = row * n;
+            let sr = &spikes[o..o + n];
+            // Arrivals: arrival time, window and release amplitude (1 without STP).
+            for (&s, ((a, st), re)) in sr.iter().zip(
+                self.arrival[o..o + n]
+                    .iter_mut()
+                    .zip(&mut self.steps[o..o + n])
+                    .zip(&mut self.release[o..o + n]),
+            ) {
+                if s {
+                    *a = t;
+                    *st = window;
+                    *re = one;
+                }
+            }
+            let gr = &mut self.g[o..o + n];
+            let str = &mut self.steps[o..o + n];
+            let rr = &self.release[o..o + n];
+            for j in (0..n).step_by(L::N) {
+                let g = L::load(gr, j, z);
+                let steps = L::load(str, j, z);
+                let release = L::load(rr, j, z);
+                // open = transmitter_steps > 0
+                let open = L::blend(steps.le(L::splat(z)), L::splat(z), L::splat(one));
+                let (alpha, beta): (L, L) = (self.alpha.lanes(j), self.beta.lanes(j));
+                let tt = self.t_conc.lanes::<L>(j) * (release * open);
+                let g1 = if method == Method::ExpAuto {
+                    // f = α·TT·(1 − g) − β·g, ∂f/∂g = −α·TT − β.
+                    let a_tt = alpha * tt;
+                    let f = a_tt * g.rsub(1.0) - beta * g;
+                    let a = -a_tt - beta;
+                    g + (a * ts.dt).exprel() * ts.dt * f
+                } else {
+                    let [x] = integrate_array(
+                        &GatingLanes { alpha, beta, tt },
+                        method,
+                        [g],
+                        ts.t,
+                        ts.dt,
+                    );
+                    x
+                };
+                g1.store(gr, j);
+                // transmitter_steps ← max(steps − 1, 0)
+                let s1 = steps - 1.0;
+                L::blend(s1.lt(L::splat(z)), L::splat(z), s1).store(str, j);
+            }
+        }
+    }
+}
+
+/// Runs `f` with the spikes a synapse sees this step (through its delay line).
+fn with_delayed<R>(
+    delay: &mut HostDelay,
+    current: &[bool],
+    f: impl FnOnce(&[bool]) -> R,
+) -> R {
+    if delay.read(current) {
+        f(current)
+    } else {
+        let seen = delay.take_read();
+        let r = f(&seen);
+        delay.give_back(seen);
+        r
+    }
+}
+
+impl<E: HostFloat> HostSynapse<E> for GatingKernel<E> {
+    fn update(
+        &mut self,
+        ts: &StepTime,
+        pre_spike: &[bool],
+        post_v: Option<&[E]>,
+        post_input: &mut [E],
+    ) {
+        let mut delay = std::mem::replace(
+            &mut self.proj.delay,
+            HostDelay::new(Vec::new(), Vec::new(), 1).expect("an empty delay line is valid"),
+        );
+        with_delayed(&mut delay, pre_spike, |spikes| {
+            E::run_lanes(self, GatingStep { ts, spikes })
+        });
+        self.proj.delay = delay;
+        let (n_pre, n_post) = (self.proj.n_pre, self.proj.n_post);
+        for row in 0..self.proj.rows {
+            let g = &self.g[row * n_pre..(row + 1) * n_pre];
+            self.proj.comm.values(g, &mut self.g_post);
+            let v = post_v.map(|v| &v[row * n_post..(row + 1) * n_post]);
+            self.proj.output.add(
+                &self.g_post,
+                v,
+                &mut post_input[row * n_post..(row + 1) * n_post],
+            );
+        }
+    }
+    fn push(&mut self, pre_spike: &[bool]) {
+        self.proj.delay.push(pre_spike);
+    }
+    fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
+        match key {
+            "g" => Some(HostSlice::f(&self.g)),
+            "spike_arrival_time" => Some(HostSlice::f(&self.arrival)),
+            "transmitter_steps" => Some(HostSlice::f(&self.steps)),
+            "release" => Some(HostSlice::f(&self.release)),
+            "delay_buffer" => bool_view(self.proj.delay.var()),
+            _ => None,
+        }
+    }
+}
+
+/// A boolean view of another element type (views of bools carry no `E`).
+fn bool_view<E: Clone>(v: Option<HostSlice<'static, bool>>) -> Option<HostSlice<'static, E>> {
+    match v {
+        Some(HostSlice::Bool(b)) => Some(HostSlice::Bool(b)),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exponential
+
+/// `dg/dt = −g/τ` on lanes (the non-`exp_auto` methods).
+struct DecayLanes<L> {
+    tau: L,
+}
+
+impl<L: Lanes> OdeSystem<L> for DecayLanes<L> {
+    #[inline(always)]
+    fn n_vars(&self) -> usize {
+        1
+    }
+    #[inline(always)]
+    fn derivative<T: Real + From<L>>(&self, _i: usize, x: &[T], _t: f64) -> T {
+        exponential_dg(x[0].clone(), T::from(self.tau))
+    }
+}
+
+/// Host kernel of `Exponential` (align-post decay with event-driven jumps), without STP.
+pub struct ExponentialKernel<E> {
+    proj: HostProjection<E>,
+    tau: HParam<E>,
+    tau_f64: Vec<f64>,
+    factor: Option<DecayFactor<E>>,
+    g: Vec<E>,
+    jump: Vec<E>,
+}
+
+impl<E: HostFloat> ExponentialKernel<E> {
+    /// From the synapse's core (parameter `tau`; state `g`) and its host projection.
+    pub fn new(core: &Core, proj: HostProjection<E>) -> Result<Self> {
+        Ok(ExponentialKernel {
+            tau: HParam::of_core(core, "tau", proj.n_post)?,
+            tau_f64: core.params.get("tau").host_values()?,
+            factor: None,
+            g: read_float(core, "g")?,
+            jump: vec![E::of(0.0); proj.n_post],
+            proj,
+        })
+    }
+}
+
+/// The arguments of the decay lane loop (one row).
+struct DecayStep<'a, E> {
+    ts: &'a StepTime,
+    row: usize,
+    _e: std::marker::PhantomData<E>,
+}
+
+impl<'a, E: HostFloat> LaneKernel<E, DecayStep<'a, E>> for ExponentialKernel<E> {
+    #[inline(always)]
+    fn run<L: Lanes<E = E>>(&mut self, DecayStep { ts, row, .. }: DecayStep<'a, E>) {
+        let n = self.proj.n_post;
+        let z = E::of(0.0);
+        let gr = &mut self.g[row * n..(row + 1) * n];
+        let method = self.proj.method;
+        for j in (0..n).step_by(L::N) {
+            let g = L::load(gr, j, z);
+            let jump = L::load(&self.jump, j, z);
+            let tau: L = self.tau.lanes(j);
+            let g1 = match &self.factor {
+                // (−g/τ)·(dt·φ(−dt/τ)) + g, as the composed path orders it.
+                Some(f) if method == Method::ExpAuto => g + (-g / tau) * f.c.lanes::<L>(j),
+                _ => {
+                    let [x] = integrate_array(&DecayLanes { tau }, method, [g], ts.t, ts.dt);
+                    x
+                }
+            };
+            (g1 + jump).store(gr, j);
+        }
+    }
+}
+
+impl<E: HostFloat> HostSynapse<E> for ExponentialKernel<E> {
+    fn update(
+        &mut self,
+        ts: &StepTime,
+        pre_spike: &[bool],
+        post_v: Option<&[E]>,
+        post_input: &mut [E],
+    ) {
+        if self.proj.method == Method::ExpAuto && self.factor.as_ref().is_none_or(|f| f.dt != ts.dt)
+        {
+            self.factor = Some(DecayFactor::new(&self.tau_f64, ts.dt));
+        }
+        let (n_pre, n_post) = (self.proj.n_pre, self.proj.n_post);
+        let mut delay = std::mem::replace(
+            &mut self.proj.delay,
+            HostDelay::new(Vec::new(), Vec::new(), 1).expect("an empty delay line is valid"),
+        );
+        with_delayed(&mut delay, pre_spike, |spikes| {
+            for row in 0..self.proj.rows {
+                self.proj
+                    .comm
+                    .events(&spikes[row * n_pre..(row + 1) * n_pre], &mut self.jump);
+                E::run_lanes(
+                    self,
+                    DecayStep {
+                        ts,
+                        row,
+                        _e: std::marker::PhantomData,
+                    },
+                );
+                let v = post_v.map(|v| &v[row * n_post..(row + 1) * n_post]);
+                self.proj.output.add(
+                    &self.g[row * n_post..(row + 1) * n_post],
+                    v,
+                    &mut post_input[row * n_post..(row + 1) * n_post],
+                );
+            }
+        });
+        self.proj.delay = delay;
+    }
+    fn push(&mut self, pre_spike: &[bool]) {
+        self.proj.delay.push(pre_spike);
+    }
+    fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
+        match key {
+            "g" => Some(HostSlice::f(&self.g)),
+            "delay_buffer" => bool_view(self.proj.delay.var()),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a boolean state of a synapse (a helper for the builders in the synapse files).
+pub fn read_bools(core: &Core, key: &str) -> Result<Vec<bool>> {
+    read_spikes(core, key)
+}
