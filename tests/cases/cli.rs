@@ -266,6 +266,18 @@ fn bad_files_exit_2_name_the_field_and_write_nothing() {
             "input",
             Some(8),
         ),
+        (
+            "synapse to a missing group",
+            format!("{good}\n[[synapses]]\nmodel = \"Exponential\"\npre = \"X\"\npost = \"E\"\nconn = {{ kind = \"all2all\" }}\n"),
+            "pre",
+            Some(11),
+        ),
+        (
+            "synapse unknown field",
+            format!("{good}\n[[synapses]]\nmodel = \"GABAa\"\npre = \"E\"\npost = \"E\"\nconn = {{ kind = \"all2all\" }}\ngmax = 1.0\n"),
+            "gmax",
+            Some(14),
+        ),
     ];
     for (what, text, field, line) in cases {
         let dir = scratch(&format!("bad-{}", what.replace(' ', "_")));
