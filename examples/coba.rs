@@ -12,7 +12,7 @@
 use std::time::Instant;
 
 use brainburn::prelude::*;
-use brainburn::synapse::{Connector, Exponential, ExponentialConfig, Output};
+use brainburn::workloads;
 
 fn main() -> Result<()> {
     let t0 = Instant::now();
@@ -21,47 +21,13 @@ fn main() -> Result<()> {
         .parse()?;
     let ctx = Ctx::new(backend, Precision::F32)?;
     let mode = Mode::NonBatching;
-    let (n_e, n_i, dt, duration) = (3200usize, 800usize, 0.1, 1000.0);
+    let ((n_e, n_i), dt, duration) = (workloads::COBA_SIZES, workloads::COBA_DT, 1000.0);
 
-    let mut net = Network::new(&ctx, mode)?;
-    for (name, size, seed) in [("E", n_e, 1), ("I", n_i, 2)] {
-        let cfg = LifConfig {
-            v_rest: (-60.0).into(),
-            v_reset: (-60.0).into(),
-            v_th: (-50.0).into(),
-            tau: 20.0.into(),
-            tau_ref: 5.0.into(),
-            v_initializer: Initializer::normal(-55.0, 2.0, seed),
-            ..Default::default()
-        };
-        net.add(Lif::named(size, cfg, Some(name), &ctx, mode)?)?;
-    }
-    let mut seed = 10;
-    for (pre, post, g, tau, e) in [
-        ("E", "E", 0.6, 5.0, 0.0),
-        ("E", "I", 0.6, 5.0, 0.0),
-        ("I", "E", 6.7, 10.0, -80.0),
-        ("I", "I", 6.7, 10.0, -80.0),
-    ] {
-        seed += 1;
-        let cfg = ExponentialConfig {
-            g_max: g.into(),
-            tau: tau.into(),
-            output: Output::coba(e),
-            ..ExponentialConfig::new(Connector::FixedProb {
-                prob: 0.02,
-                include_self: true,
-                seed,
-            })
-        };
-        let name = format!("{pre}2{post}");
-        let syn = Exponential::named(net.group(pre)?, net.group(post)?, cfg, Some(&name))?;
-        net.connect(syn)?;
-    }
+    let mut net = workloads::coba(&ctx, mode, 1)?;
 
     let monitors = Runner::new(&mut net, dt)?
-        .input("E", InputValue::Constant(20.0))?
-        .input("I", InputValue::Constant(20.0))?
+        .input("E", InputValue::Constant(workloads::COBA_INPUT))?
+        .input("I", InputValue::Constant(workloads::COBA_INPUT))?
         .monitor("E.spike")?
         .monitor("I.spike")?
         .progress(true)

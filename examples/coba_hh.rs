@@ -13,10 +13,9 @@
 
 use std::time::Instant;
 
-use brainburn::channel::{IKTM1991, IL, INaTM1991};
 use brainburn::prelude::*;
-use brainburn::synapse::{Connector, Exponential, ExponentialConfig, Output};
 use brainburn::tensor_io::to_f64_vec;
+use brainburn::workloads;
 
 fn main() -> Result<()> {
     let t0 = Instant::now();
@@ -25,71 +24,9 @@ fn main() -> Result<()> {
         .parse()?;
     let ctx = Ctx::new(backend, Precision::F32)?;
     let mode = Mode::NonBatching;
-    let (n_e, n_i, dt, duration) = (3200usize, 800usize, 0.1, 1000.0);
+    let ((n_e, n_i), dt, duration) = (workloads::COBA_SIZES, workloads::COBA_DT, 1000.0);
 
-    let mut net = Network::new(&ctx, mode)?;
-    for (name, size, seed) in [("E", n_e, 1), ("I", n_i, 2)] {
-        let cfg = CondNeuGroupConfig {
-            v_th: (-20.0).into(),
-            v_initializer: Initializer::normal(-65.0, 5.0, seed),
-            ..Default::default()
-        };
-        let channels: Vec<(&str, Box<dyn brainburn::channel::Channel>)> = vec![
-            (
-                "INa",
-                Box::new(INaTM1991 {
-                    g_max: 100.0.into(),
-                    v_sh: (-63.0).into(),
-                    ..Default::default()
-                }),
-            ),
-            (
-                "IK",
-                Box::new(IKTM1991 {
-                    g_max: 30.0.into(),
-                    v_sh: (-63.0).into(),
-                    ..Default::default()
-                }),
-            ),
-            (
-                "IL",
-                Box::new(IL {
-                    e: (-60.0).into(),
-                    g_max: 0.05.into(),
-                }),
-            ),
-        ];
-        net.add(CondNeuGroup::named(
-            size,
-            cfg,
-            channels,
-            Some(name),
-            &ctx,
-            mode,
-        )?)?;
-    }
-    let mut seed = 20;
-    for (pre, post, g, tau, e) in [
-        ("E", "E", 0.03, 5.0, 0.0),
-        ("E", "I", 0.03, 5.0, 0.0),
-        ("I", "E", 0.335, 10.0, -80.0),
-        ("I", "I", 0.335, 10.0, -80.0),
-    ] {
-        seed += 1;
-        let cfg = ExponentialConfig {
-            g_max: g.into(),
-            tau: tau.into(),
-            output: Output::coba(e),
-            ..ExponentialConfig::new(Connector::FixedProb {
-                prob: 0.02,
-                include_self: true,
-                seed,
-            })
-        };
-        let name = format!("{pre}2{post}");
-        let syn = Exponential::named(net.group(pre)?, net.group(post)?, cfg, Some(&name))?;
-        net.connect(syn)?;
-    }
+    let mut net = workloads::coba_hh(&ctx, mode, 1)?;
 
     let monitors = Runner::new(&mut net, dt)?
         .monitor("E.spike")?

@@ -13,7 +13,6 @@ use std::time::Instant;
 
 use brainburn::measure::{cross_correlation, dominant_frequency, population_rate};
 use brainburn::prelude::*;
-use brainburn::synapse::{Connector, Gabaa, GabaaConfig, Output};
 
 fn main() -> Result<()> {
     let t0 = Instant::now();
@@ -22,30 +21,12 @@ fn main() -> Result<()> {
         .parse()?;
     let ctx = Ctx::new(backend, Precision::F32)?;
     let mode = Mode::NonBatching;
-    let (n, dt, duration) = (100usize, 0.01, 500.0);
+    let (n, dt, duration) = (100usize, brainburn::workloads::WB_DT, 500.0);
 
-    let mut net = Network::new(&ctx, mode)?;
-    let wb = WangBuzsakiConfig {
-        v_initializer: Initializer::normal(-70.0, 20.0, 0),
-        h_initializer: Initializer::constant(0.6),
-        n_initializer: Initializer::constant(0.32),
-        ..Default::default()
-    };
-    net.add(WangBuzsakiModel::named(n, wb, Some("wb"), &ctx, mode)?)?;
-    let gaba = GabaaConfig {
-        g_max: (0.1 / n as f64).into(),
-        alpha: 12.0.into(),
-        beta: 0.1.into(),
-        output: Output::coba(-75.0),
-        ..GabaaConfig::new(Connector::All2All {
-            include_self: false,
-        })
-    };
-    let syn = Gabaa::named(net.group("wb")?, net.group("wb")?, gaba, Some("gaba"))?;
-    net.connect(syn)?;
+    let mut net = brainburn::workloads::wb_gamma(&ctx, mode, n, 0)?;
 
     let monitors = Runner::new(&mut net, dt)?
-        .input("wb", InputValue::Constant(1.0))?
+        .input("wb", InputValue::Constant(brainburn::workloads::WB_INPUT))?
         .monitor("wb.spike")?
         .monitor_with("wb.V", Some(vec![0, 1, 2, 3]), 10)?
         .progress(true)

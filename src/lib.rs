@@ -36,6 +36,7 @@ pub mod state_dict;
 pub mod surrogate;
 pub mod synapse;
 pub mod tensor_io;
+pub mod workloads;
 pub mod train;
 
 pub use burn;
