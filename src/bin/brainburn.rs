@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use brainburn::backend::{BackendKind, Precision};
+use brainburn::cli::bench::{bench, run_workload, table};
 use brainburn::cli::{RunOptions, run_file};
 use brainburn::error::Error;
 use clap::{Parser, Subcommand};
@@ -37,6 +38,36 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+    },
+    /// Time the standard workloads on the named backends and print one table.
+    Bench {
+        /// Comma-separated backends (flex, ndarray, wgpu, cuda).
+        #[arg(long, default_value = "flex")]
+        backend: String,
+        /// Comma-separated workloads: wb100, wb1000, wb4000, coba, coba_hh, lif_train.
+        #[arg(long, default_value = "wb100,wb1000,wb4000,coba,coba_hh,lif_train")]
+        workloads: String,
+        /// Simulated time per network workload (ms).
+        #[arg(long, default_value_t = 1000.0)]
+        ms: f64,
+        /// N of the LIF-layer training step (T = 100, B = 16).
+        #[arg(long, default_value_t = 512)]
+        lif_n: usize,
+        /// Also write the rows as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// One benchmark workload in this process (used by `bench`); prints one JSON row.
+    #[command(hide = true)]
+    BenchWorker {
+        #[arg(long)]
+        workload: String,
+        #[arg(long)]
+        backend: String,
+        #[arg(long)]
+        ms: f64,
+        #[arg(long)]
+        lif_n: usize,
     },
 }
 
@@ -81,6 +112,40 @@ fn main() -> ExitCode {
                 summary.wall_s,
                 out.display()
             );
+            Ok(())
+        })(),
+        Command::Bench {
+            backend,
+            workloads,
+            ms,
+            lif_n,
+            json,
+        } => (|| {
+            let backends = backend
+                .split(',')
+                .map(|b| b.parse::<BackendKind>())
+                .collect::<Result<Vec<_>, Error>>()?;
+            let workloads: Vec<String> =
+                workloads.split(',').map(|w| w.trim().to_string()).collect();
+            let exe = std::env::current_exe().map_err(|e| Error::io("brainburn", e))?;
+            let rows = bench(&exe, &workloads, &backends, ms, lif_n)?;
+            print!("{}", table(&rows));
+            if let Some(path) = json {
+                let text = serde_json::to_string_pretty(&rows)
+                    .map_err(|e| Error::arg("json", e.to_string()))?;
+                std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+            }
+            Ok(())
+        })(),
+        Command::BenchWorker {
+            workload,
+            backend,
+            ms,
+            lif_n,
+        } => (|| {
+            let row = run_workload(&workload, backend.parse()?, ms, lif_n)?;
+            let text = serde_json::to_string(&row).map_err(|e| Error::arg("row", e.to_string()))?;
+            println!("{text}");
             Ok(())
         })(),
     };

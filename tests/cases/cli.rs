@@ -268,13 +268,17 @@ fn bad_files_exit_2_name_the_field_and_write_nothing() {
         ),
         (
             "synapse to a missing group",
-            format!("{good}\n[[synapses]]\nmodel = \"Exponential\"\npre = \"X\"\npost = \"E\"\nconn = {{ kind = \"all2all\" }}\n"),
+            format!(
+                "{good}\n[[synapses]]\nmodel = \"Exponential\"\npre = \"X\"\npost = \"E\"\nconn = {{ kind = \"all2all\" }}\n"
+            ),
             "pre",
             Some(11),
         ),
         (
             "synapse unknown field",
-            format!("{good}\n[[synapses]]\nmodel = \"GABAa\"\npre = \"E\"\npost = \"E\"\nconn = {{ kind = \"all2all\" }}\ngmax = 1.0\n"),
+            format!(
+                "{good}\n[[synapses]]\nmodel = \"GABAa\"\npre = \"E\"\npost = \"E\"\nconn = {{ kind = \"all2all\" }}\ngmax = 1.0\n"
+            ),
             "gmax",
             Some(14),
         ),
@@ -395,4 +399,55 @@ fn file_case_d_matches_the_oracle() {
             std::fs::remove_dir_all(&out).ok();
         }
     }
+}
+
+/// `brainburn bench`: one row per (workload, backend) with positive timings and rates, a table
+/// on stdout and the same rows as JSON.
+#[test]
+fn bench_prints_a_table_and_writes_json() {
+    if PRECISION != Precision::F32 {
+        return;
+    }
+    let dir = scratch("bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("bench.json");
+    let o = Command::new(env!("CARGO_BIN_EXE_brainburn"))
+        .args([
+            "bench",
+            "--workloads",
+            "wb100,coba,lif_train",
+            "--backend",
+            "flex,ndarray",
+            "--ms",
+            "2",
+            "--lif-n",
+            "32",
+        ])
+        .args(["--json", json.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout.lines().count(), 7, "header + 6 rows:\n{stdout}");
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 6);
+    for r in rows {
+        assert!(
+            r["run_s"].as_f64().unwrap() > 0.0
+                && r["process_s"].as_f64().unwrap() >= r["run_s"].as_f64().unwrap(),
+            "{r}"
+        );
+        assert!(
+            r["steps"].as_u64().unwrap() > 0 && r["neurons"].as_u64().unwrap() > 0,
+            "{r}"
+        );
+    }
+    assert_eq!(rows[0]["steps"], 200, "wb100: 2 ms at dt 0.01");
+    assert_eq!(rows[2]["neurons"], 4000, "coba: 3200 + 800");
+    let (code, err) = brainburn(&["bench", "--workloads", "wb7"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("wb7"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
 }
