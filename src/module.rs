@@ -19,7 +19,7 @@
 //! `Module` cannot be implemented for every `T: Dynamics` at once (the orphan rule), so each
 //! model type opts in with one line, [`impl_module!`](crate::impl_module):
 //!
-//! ```ignore
+//! ```text
 //! brainburn::impl_module!(MyNeuron);
 //! ```
 //!
@@ -42,7 +42,7 @@ use crate::state::StateTensor;
 /// Makes types that implement [`Dynamics`] Burn [`Module`]s (plus `ModuleDisplay`, so they can
 /// be fields of a `#[derive(Module)]` struct).
 ///
-/// ```ignore
+/// ```text
 /// brainburn::impl_module!(Lif, LeakyIntegrator);
 /// ```
 ///

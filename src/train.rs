@@ -4,7 +4,7 @@
 //! Every brainburn model is a Burn [`Module`] (see [`crate::module`]), so the usual Burn loop
 //! works unchanged:
 //!
-//! ```ignore
+//! ```text
 //! let grads = GradientsParams::from_grads(loss.backward(), &net);
 //! net = optimizer.step(lr, net, grads);
 //! ```
