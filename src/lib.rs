@@ -1,13 +1,4 @@
-//! # brainburn
-//!
-//! Brain-dynamics programming and trainable spiking neural networks on [Burn](https://burn.dev):
-//! BrainPy's programming model — neuron groups, ion channels, synapses, delays, modes, surrogate
-//! gradients, `train_vars`, `state_dict` — as Rust types that run on CPU and GPU backends and
-//! train with Burn's autodiff.
-//!
-//! The behavioural contract is BrainPy 2.4.6 (units ms, mV, µA/cm², mS/cm²), with the
-//! deliberate differences listed in the crate's docs (guarded singularities, integer delays,
-//! STP that acts on AMPA/GABAa, missing/unexpected keys the right way round).
+#![doc = include_str!("../README.md")]
 
 pub mod backend;
 pub mod cli;
