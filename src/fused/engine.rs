@@ -264,6 +264,11 @@ fn run_as<E: HostFloat>(
         sources.push(src);
     }
 
+    let columns: Vec<Columns> = monitors
+        .iter()
+        .map(|m| Columns::new(m.indices.as_deref()))
+        .collect();
+
     // The steps.
     let start = net.step_index();
     let mut steps: Vec<Vec<u64>> = vec![Vec::new(); monitors.len()];
@@ -316,7 +321,7 @@ fn run_as<E: HostFloat>(
                 Source::Synapse(s) => host.synapses[s].var(&m.var),
             }
             .expect("checked when the plan was built");
-            record(&mut buffers[mi], view, m.indices.as_deref(), rows);
+            record(&mut buffers[mi], view, &columns[mi], rows);
             steps[mi].push(k);
         }
         for buf in host.inputs.iter_mut() {
@@ -373,32 +378,56 @@ fn run_as<E: HostFloat>(
 }
 
 /// Appends one recorded step (all columns, or `indices` of every row).
-fn record<E: HostFloat>(
-    buf: &mut Buffer<E>,
-    view: HostSlice<'_, E>,
-    indices: Option<&[usize]>,
-    rows: usize,
-) {
+fn record<E: HostFloat>(buf: &mut Buffer<E>, view: HostSlice<'_, E>, cols: &Columns, rows: usize) {
     match (buf, view) {
-        (Buffer::Float(b), HostSlice::Float(v)) => match indices {
-            None => b.extend_from_slice(&v),
-            Some(idx) => {
-                let num = v.len() / rows;
-                for r in 0..rows {
-                    b.extend(idx.iter().map(|&i| v[r * num + i]));
-                }
-            }
-        },
-        (Buffer::Bool(b), HostSlice::Bool(v)) => match indices {
-            None => b.extend_from_slice(&v),
-            Some(idx) => {
-                let num = v.len() / rows;
-                for r in 0..rows {
-                    b.extend(idx.iter().map(|&i| v[r * num + i]));
-                }
-            }
-        },
+        (Buffer::Float(b), HostSlice::Float(v)) => cols.gather(b, &v, rows),
+        (Buffer::Bool(b), HostSlice::Bool(v)) => cols.gather(b, &v, rows),
         _ => unreachable!("a state keeps its kind during a run"),
+    }
+}
+
+/// The recorded columns of a monitor.
+enum Columns {
+    /// Every column.
+    All,
+    /// `len` consecutive columns from `start` (copied as one slice per row).
+    Run { start: usize, len: usize },
+    /// Any list.
+    List(Vec<usize>),
+}
+
+impl Columns {
+    fn new(indices: Option<&[usize]>) -> Self {
+        match indices {
+            None => Columns::All,
+            Some(idx) if !idx.is_empty() && idx.windows(2).all(|w| w[1] == w[0] + 1) => {
+                Columns::Run {
+                    start: idx[0],
+                    len: idx.len(),
+                }
+            }
+            Some(idx) => Columns::List(idx.to_vec()),
+        }
+    }
+
+    /// Appends the recorded columns of every row of `v` (`rows` rows).
+    #[inline]
+    fn gather<T: Copy>(&self, b: &mut Vec<T>, v: &[T], rows: usize) {
+        let num = v.len() / rows;
+        match self {
+            Columns::All => b.extend_from_slice(v),
+            Columns::Run { start, len } => {
+                for r in 0..rows {
+                    b.extend_from_slice(&v[r * num + start..r * num + start + len]);
+                }
+            }
+            Columns::List(idx) => {
+                for r in 0..rows {
+                    let row = &v[r * num..(r + 1) * num];
+                    b.extend(idx.iter().map(|&i| row[i]));
+                }
+            }
+        }
     }
 }
 

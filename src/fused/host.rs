@@ -74,7 +74,11 @@ impl HostFloat for f32 {
     #[inline(always)]
     fn run_lanes<A, K: LaneKernel<Self, A>>(k: &mut K, args: A) {
         #[cfg(target_arch = "x86_64")]
-        if super::simd::has_avx2() {
+        if super::simd::has_avx512() {
+            // SAFETY: the CPU has AVX2, AVX-512F and AVX-512VL.
+            unsafe { super::simd::run_avx512(k, args) };
+            return;
+        } else if super::simd::has_avx2() {
             // SAFETY: the CPU has AVX2.
             unsafe { super::simd::run_avx2(k, args) };
             return;

@@ -25,6 +25,8 @@ pub trait Lanes: Real + Copy + Send + Sync + Debug {
     type M: Copy;
     /// Number of lanes.
     const N: usize;
+    /// Whether the lanes are single precision (f32).
+    const SINGLE: bool;
     /// Below this |x|, `exprel` and its derivative use their series.
     const EXPREL_THRESHOLD: f64;
     /// Series coefficients of `exprel`, highest degree first (`1/(k+1)!`).
@@ -63,6 +65,8 @@ pub trait Lanes: Real + Copy + Send + Sync + Debug {
     fn not(m: Self::M) -> Self::M;
     /// Bit `k` set where lane `k` holds.
     fn bits(m: Self::M) -> u32;
+    /// The condition "`src[i + k]` is true" per lane (false past the end of `src`).
+    fn load_bools(src: &[bool], i: usize) -> Self::M;
     /// Whether some lane holds.
     #[inline(always)]
     fn any(m: Self::M) -> bool {
@@ -113,23 +117,37 @@ pub fn exprel_pair<L: Lanes>(x: L, ex: L, deriv: bool) -> (L, L) {
     (e, d)
 }
 
-/// `(eˣ − 1)/x` computing `eˣ` only when some lane is outside the series range, with a
-/// short series when every lane is below 1/8 (the factors `φ(dt·A)` of `exp_auto` mostly are;
-/// the omitted terms are below 1e-9 relative there).
+/// `(eˣ − 1)/x` computing `eˣ` only when some lane is outside the series range; in single
+/// precision, lanes below 1/16 take the short series `1 + x/2 + x²/6 + x³/24 + x⁴/120` (the
+/// omitted terms are below 1.3e-9 relative there; the factors `φ(dt·A)` of `exp_auto` mostly
+/// are that small). Each lane's result depends on its own input only (branches are taken per
+/// vector, results blended per lane), so vectors of 8 and 16 lanes give identical bits.
 #[inline(always)]
 pub fn exprel_lazy<L: Lanes>(x: L) -> L {
     let ax = x.abs();
-    if L::all(ax.lt(L::cst(0.125))) {
-        // 1 + x/2 + x²/6 + x³/24 + x⁴/120 + x⁵/720 + x⁶/5040
-        let mut acc = L::cst(1.0 / 5040.0);
-        for c in [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0] {
-            acc = acc * x + c;
-        }
-        return acc;
+    let tiny = ax.lt(L::cst(1.0 / 16.0));
+    if L::SINGLE && L::all(tiny) {
+        return exprel_short(x);
     }
     let small = ax.lt(L::cst(L::EXPREL_THRESHOLD));
     let ex = if L::all(small) { x } else { x.exp() };
-    exprel_pair(x, ex, false).0
+    let full = exprel_pair(x, ex, false).0;
+    if L::SINGLE && L::any(tiny) {
+        L::blend(tiny, exprel_short(x), full)
+    } else {
+        full
+    }
+}
+
+/// `1 + x/2 + x²/6 + x³/24 + x⁴/120` (a function, not a closure: closures are not always
+/// inlined into the SIMD kernels).
+#[inline(always)]
+fn exprel_short<L: Lanes>(x: L) -> L {
+    let mut acc = L::cst(1.0 / 120.0);
+    for c in [1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0] {
+        acc = acc * x + c;
+    }
+    acc
 }
 
 /// `x/(eˣ − 1)` (the HH-type rates' removable singularity, `1/exprel`) and, when `deriv`,
@@ -312,6 +330,7 @@ macro_rules! portable {
             type E = $e;
             type M = [bool; $n];
             const N: usize = $n;
+            const SINGLE: bool = std::mem::size_of::<$e>() == 4;
             const EXPREL_THRESHOLD: f64 = $thr;
             const EXPREL_SERIES: &'static [f64] = &$series;
             const EXPREL_D_SERIES: &'static [f64] = &$dseries;
@@ -394,6 +413,18 @@ macro_rules! portable {
                     r |= (m[k] as u32) << k;
                 }
                 r
+            }
+            #[inline(always)]
+            fn load_bools(src: &[bool], i: usize) -> [bool; $n] {
+                let mut m = [false; $n];
+                if i + $n <= src.len() {
+                    m.copy_from_slice(&src[i..i + $n]);
+                } else {
+                    for k in 0..src.len().saturating_sub(i) {
+                        m[k] = src[i + k];
+                    }
+                }
+                m
             }
         }
 
@@ -594,6 +625,7 @@ mod avx {
         type E = f32;
         type M = __m256;
         const N: usize = 8;
+        const SINGLE: bool = true;
         const EXPREL_THRESHOLD: f64 = super::F32x8::EXPREL_THRESHOLD;
         const EXPREL_SERIES: &'static [f64] = super::F32x8::EXPREL_SERIES;
         const EXPREL_D_SERIES: &'static [f64] = super::F32x8::EXPREL_D_SERIES;
@@ -664,6 +696,25 @@ mod avx {
         fn bits(m: __m256) -> u32 {
             unsafe { _mm256_movemask_ps(m) as u32 }
         }
+        #[inline(always)]
+        fn load_bools(src: &[bool], i: usize) -> __m256 {
+            // Eight bools are eight bytes of 0/1: widen them to 32-bit lanes and compare.
+            let word = if i + 8 <= src.len() {
+                // SAFETY: eight in-bounds bytes (a bool is one byte, 0 or 1).
+                unsafe { std::ptr::read_unaligned(src.as_ptr().add(i) as *const u64) }
+            } else {
+                let mut b = [0u8; 8];
+                for k in 0..src.len().saturating_sub(i) {
+                    b[k] = src[i + k] as u8;
+                }
+                u64::from_le_bytes(b)
+            };
+            unsafe {
+                let bytes = _mm_cvtsi64_si128(word as i64);
+                let ints = _mm256_cvtepu8_epi32(bytes);
+                _mm256_castsi256_ps(_mm256_cmpgt_epi32(ints, _mm256_setzero_si256()))
+            }
+        }
     }
 
     impl Real for Avx8 {
@@ -711,6 +762,228 @@ mod avx {
         #[inline(always)]
         fn sqrt(self) -> Self {
             unsafe { Avx8(_mm256_sqrt_ps(self.0)) }
+        }
+        #[inline(always)]
+        fn one_like(&self) -> Self {
+            Self::splat(1.0)
+        }
+        #[inline(always)]
+        fn exprel(self) -> Self {
+            exprel_lazy(self)
+        }
+        #[inline(always)]
+        fn exprel_d(self) -> Self {
+            exprel_pair(self, self.exp(), true).1
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx512::Avx16;
+
+/// Sixteen f32 lanes in one AVX-512 register: the [`Avx8`] operations on twice the lanes,
+/// with 32 vector registers. Same contract as `Avx8`: only created inside code that runs after
+/// [`super::simd::has_avx512`] said yes.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+    use std::ops::{Add, Div, Mul, Neg, Sub};
+
+    use super::{Lanes, cephes, exprel_lazy, exprel_pair};
+    use crate::math::Real;
+
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Avx16(__m512);
+
+    // SAFETY (every `unsafe` block below): an `Avx16` only exists on a CPU with AVX-512F (see
+    // the type's documentation), and the pointer accesses stay inside the checked slices.
+    macro_rules! binop {
+        ($tr:ident, $m:ident, $f:ident) => {
+            impl $tr for Avx16 {
+                type Output = Self;
+                #[inline(always)]
+                fn $m(self, o: Self) -> Self {
+                    unsafe { Avx16($f(self.0, o.0)) }
+                }
+            }
+            impl $tr<f64> for Avx16 {
+                type Output = Self;
+                #[inline(always)]
+                fn $m(self, c: f64) -> Self {
+                    unsafe { Avx16($f(self.0, _mm512_set1_ps(c as f32))) }
+                }
+            }
+        };
+    }
+    binop!(Add, add, _mm512_add_ps);
+    binop!(Sub, sub, _mm512_sub_ps);
+    binop!(Mul, mul, _mm512_mul_ps);
+    binop!(Div, div, _mm512_div_ps);
+
+    #[inline(always)]
+    unsafe fn xor_bits(a: __m512, b: __m512i) -> __m512 {
+        unsafe { _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), b)) }
+    }
+
+    impl Neg for Avx16 {
+        type Output = Self;
+        #[inline(always)]
+        fn neg(self) -> Self {
+            unsafe { Avx16(xor_bits(self.0, _mm512_set1_epi32(i32::MIN))) }
+        }
+    }
+
+    impl Avx16 {
+        #[inline(always)]
+        fn to_array(self) -> [f32; 16] {
+            let mut a = [0.0f32; 16];
+            unsafe { _mm512_storeu_ps(a.as_mut_ptr(), self.0) };
+            a
+        }
+        #[inline(always)]
+        fn from_array(a: [f32; 16]) -> Self {
+            unsafe { Avx16(_mm512_loadu_ps(a.as_ptr())) }
+        }
+    }
+
+    impl Lanes for Avx16 {
+        type E = f32;
+        type M = __mmask16;
+        const N: usize = 16;
+        const SINGLE: bool = true;
+        const EXPREL_THRESHOLD: f64 = super::F32x8::EXPREL_THRESHOLD;
+        const EXPREL_SERIES: &'static [f64] = super::F32x8::EXPREL_SERIES;
+        const EXPREL_D_SERIES: &'static [f64] = super::F32x8::EXPREL_D_SERIES;
+        #[inline(always)]
+        fn elem(c: f64) -> f32 {
+            c as f32
+        }
+        #[inline(always)]
+        fn splat(c: f32) -> Self {
+            unsafe { Avx16(_mm512_set1_ps(c)) }
+        }
+        #[inline(always)]
+        fn load(src: &[f32], i: usize, pad: f32) -> Self {
+            if i + 16 <= src.len() {
+                unsafe { Avx16(_mm512_loadu_ps(src.as_ptr().add(i))) }
+            } else {
+                let mut a = [pad; 16];
+                for k in 0..src.len().saturating_sub(i) {
+                    a[k] = src[i + k];
+                }
+                Self::from_array(a)
+            }
+        }
+        #[inline(always)]
+        fn store(self, dst: &mut [f32], i: usize) {
+            if i + 16 <= dst.len() {
+                unsafe { _mm512_storeu_ps(dst.as_mut_ptr().add(i), self.0) }
+            } else {
+                let a = self.to_array();
+                for k in 0..dst.len().saturating_sub(i) {
+                    dst[i + k] = a[k];
+                }
+            }
+        }
+        #[inline(always)]
+        fn lane(&self, k: usize) -> f32 {
+            self.to_array()[k]
+        }
+        #[inline(always)]
+        fn abs(self) -> Self {
+            unsafe { Avx16(_mm512_abs_ps(self.0)) }
+        }
+        #[inline(always)]
+        fn lt(self, o: Self) -> __mmask16 {
+            unsafe { _mm512_cmp_ps_mask::<_CMP_LT_OQ>(self.0, o.0) }
+        }
+        #[inline(always)]
+        fn le(self, o: Self) -> __mmask16 {
+            unsafe { _mm512_cmp_ps_mask::<_CMP_LE_OQ>(self.0, o.0) }
+        }
+        #[inline(always)]
+        fn ge(self, o: Self) -> __mmask16 {
+            unsafe { _mm512_cmp_ps_mask::<_CMP_GE_OQ>(self.0, o.0) }
+        }
+        #[inline(always)]
+        fn blend(m: __mmask16, a: Self, b: Self) -> Self {
+            unsafe { Avx16(_mm512_mask_blend_ps(m, b.0, a.0)) }
+        }
+        #[inline(always)]
+        fn and(a: __mmask16, b: __mmask16) -> __mmask16 {
+            a & b
+        }
+        #[inline(always)]
+        fn not(m: __mmask16) -> __mmask16 {
+            !m
+        }
+        #[inline(always)]
+        fn bits(m: __mmask16) -> u32 {
+            m as u32
+        }
+        #[inline(always)]
+        fn load_bools(src: &[bool], i: usize) -> __mmask16 {
+            if i + 16 <= src.len() {
+                // Sixteen bytes of 0/1 (bools) compared with 0 at once.
+                return unsafe {
+                    let v = _mm_loadu_si128(src.as_ptr().add(i) as *const __m128i);
+                    _mm_movemask_epi8(_mm_cmpgt_epi8(v, _mm_setzero_si128())) as u16
+                };
+            }
+            let mut m: u16 = 0;
+            let end = (i + 16).min(src.len());
+            for (k, &b) in src[i.min(end)..end].iter().enumerate() {
+                m |= (b as u16) << k;
+            }
+            m
+        }
+    }
+
+    impl Real for Avx16 {
+        /// The Cephes `expf` of the portable lanes, operation by operation.
+        #[inline(always)]
+        fn exp(self) -> Self {
+            use cephes::*;
+            unsafe {
+                // The variable as the second operand: min/max return it when it is NaN.
+                let x = _mm512_min_ps(_mm512_set1_ps(HI), _mm512_max_ps(_mm512_set1_ps(LO), self.0));
+                let magic = _mm512_set1_ps(MAGIC);
+                let tm = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E)), magic);
+                let n = _mm512_sub_ps(tm, magic);
+                let ni = _mm512_sub_epi32(_mm512_castps_si512(tm), _mm512_castps_si512(magic));
+                let r = _mm512_sub_ps(
+                    _mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(C1))),
+                    _mm512_mul_ps(n, _mm512_set1_ps(C2)),
+                );
+                let mut p = _mm512_set1_ps(P[0]);
+                for c in &P[1..] {
+                    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(*c));
+                }
+                let y = _mm512_add_ps(
+                    _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(p, r), r), r),
+                    _mm512_set1_ps(1.0),
+                );
+                let h = _mm512_srai_epi32::<1>(ni);
+                let bias = _mm512_set1_epi32(127);
+                let a = _mm512_slli_epi32::<23>(_mm512_add_epi32(h, bias));
+                let b = _mm512_slli_epi32::<23>(_mm512_add_epi32(_mm512_sub_epi32(ni, h), bias));
+                Avx16(_mm512_mul_ps(
+                    _mm512_mul_ps(y, _mm512_castsi512_ps(a)),
+                    _mm512_castsi512_ps(b),
+                ))
+            }
+        }
+        #[inline(always)]
+        fn ln(self) -> Self {
+            Self::from_array(self.to_array().map(f32::ln))
+        }
+        #[inline(always)]
+        fn recip(self) -> Self {
+            unsafe { Avx16(_mm512_div_ps(_mm512_set1_ps(1.0), self.0)) }
+        }
+        #[inline(always)]
+        fn sqrt(self) -> Self {
+            unsafe { Avx16(_mm512_sqrt_ps(self.0)) }
         }
         #[inline(always)]
         fn one_like(&self) -> Self {
@@ -789,44 +1062,5 @@ mod tests {
         let mut dst = [0.0f32; 3];
         l.store(&mut dst, 0);
         assert_eq!(dst, src);
-    }
-
-    /// The AVX2 lanes compute exactly what the portable ones do (same operations, same
-    /// order, no FMA): exp, exprel and its derivative, comparisons, on a sweep of inputs.
-    #[cfg(target_arch = "x86_64")]
-    #[test]
-    fn avx2_lanes_are_bit_identical_to_the_portable_ones() {
-        if !crate::fused::simd::has_avx2() {
-            return;
-        }
-        let xs: Vec<f32> = (0..4000).map(|k| -100.0 + k as f32 * 0.0513).collect();
-        let portable: Vec<[f32; 4]> = xs
-            .chunks(8)
-            .flat_map(|c| {
-                let x = F32x8::load(c, 0, 0.5);
-                let (e, d) = exprel_pair(x, x.exp(), true);
-                let m = F32x8::bits(F32x8::ge(x, F32x8::splat(1.0)));
-                (0..c.len())
-                    .map(|k| [x.exp().0[k], e.0[k], d.0[k], ((m >> k) & 1) as f32])
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let avx: Vec<[f32; 4]> = crate::fused::simd::dispatch(|| {
-            xs.chunks(8)
-                .flat_map(|c| {
-                    let x = Avx8::load(c, 0, 0.5);
-                    let (e, d) = exprel_pair(x, x.exp(), true);
-                    let m = Avx8::bits(Avx8::ge(x, Avx8::splat(1.0)));
-                    (0..c.len())
-                        .map(|k| [x.exp().lane(k), e.lane(k), d.lane(k), ((m >> k) & 1) as f32])
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        });
-        for (k, (p, a)) in portable.iter().zip(&avx).enumerate() {
-            for q in 0..4 {
-                assert_eq!(p[q].to_bits(), a[q].to_bits(), "x = {}, quantity {q}", xs[k]);
-            }
-        }
     }
 }

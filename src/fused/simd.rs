@@ -9,27 +9,46 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-/// 0 = not probed, 1 = baseline, 2 = AVX2.
+/// 0 = not probed, 1 = baseline, 2 = AVX2, 3 = AVX2 + AVX-512F/VL.
 static LEVEL: AtomicU8 = AtomicU8::new(0);
 
-/// Whether the AVX2 versions run (probed once; `BRAINBURN_NO_AVX2=1` forces the baseline).
-pub fn has_avx2() -> bool {
+/// The instruction-set level of this CPU (probed once; `BRAINBURN_NO_AVX2=1` forces the
+/// baseline, `BRAINBURN_NO_AVX512=1` stops at AVX2).
+fn level() -> u8 {
     match LEVEL.load(Ordering::Relaxed) {
-        1 => false,
-        2 => true,
-        _ => {
-            let forced_off = std::env::var("BRAINBURN_NO_AVX2").is_ok_and(|v| v == "1");
+        0 => {
+            let env = |k: &str| std::env::var(k).is_ok_and(|v| v == "1");
             #[cfg(target_arch = "x86_64")]
-            let yes = !forced_off && std::arch::is_x86_feature_detected!("avx2");
-            #[cfg(not(target_arch = "x86_64"))]
-            let yes = {
-                let _ = forced_off;
-                false
+            let l = if env("BRAINBURN_NO_AVX2") || !std::arch::is_x86_feature_detected!("avx2") {
+                1
+            } else if !env("BRAINBURN_NO_AVX512")
+                && std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+            {
+                3
+            } else {
+                2
             };
-            LEVEL.store(if yes { 2 } else { 1 }, Ordering::Relaxed);
-            yes
+            #[cfg(not(target_arch = "x86_64"))]
+            let l = {
+                let _ = env;
+                1
+            };
+            LEVEL.store(l, Ordering::Relaxed);
+            l
         }
+        l => l,
     }
+}
+
+/// Whether the AVX2 versions run.
+pub fn has_avx2() -> bool {
+    level() >= 2
+}
+
+/// Whether the AVX-512 versions (sixteen f32 lanes, 32 vector registers) run.
+pub fn has_avx512() -> bool {
+    level() >= 3
 }
 
 /// Runs `f` compiled for the best instruction set available (see the module docs).
@@ -62,4 +81,11 @@ pub trait LaneKernel<E, A> {
 #[target_feature(enable = "avx2")]
 pub(crate) unsafe fn run_avx2<A, K: LaneKernel<f32, A>>(k: &mut K, args: A) {
     k.run::<super::lanes::Avx8>(args)
+}
+
+/// Runs `k` with AVX-512 lanes (sixteen f32).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512vl")]
+pub(crate) unsafe fn run_avx512<A, K: LaneKernel<f32, A>>(k: &mut K, args: A) {
+    k.run::<super::lanes::Avx16>(args)
 }

@@ -89,10 +89,7 @@ impl<E: HostFloat> HostComm<E> {
             (HostConn::Empty, _) => out.fill(zero),
             (HostConn::All2All { include_self }, w) => {
                 let w = w.at(0);
-                let mut total = zero;
-                for &v in x {
-                    total += v;
-                }
+                let total = sum(x);
                 if *include_self {
                     out.fill(total * w);
                 } else {
@@ -177,6 +174,28 @@ impl<E: HostFloat> HostComm<E> {
     pub fn n_post(&self) -> usize {
         self.n_post
     }
+}
+
+/// `Σ x` with eight partial sums (vectorises; the order differs from a sequential sum by a
+/// few ulp, as the composed path's reduction does).
+#[inline]
+fn sum<E: HostFloat>(x: &[E]) -> E {
+    let mut acc = [E::of(0.0); 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            acc[k] += c[k];
+        }
+    }
+    let mut total = E::of(0.0);
+    for a in acc {
+        total += a;
+    }
+    for &v in rest {
+        total += v;
+    }
+    total
 }
 
 /// A delay line on the host: the last `L` presynaptic spike rows in a ring, and the slot each
@@ -305,9 +324,15 @@ impl<E: HostFloat> HostOutput<E> {
     #[inline]
     pub fn add(&self, g: &[E], v: Option<&[E]>, input: &mut [E]) {
         match (self, v) {
-            (HostOutput::Coba(e), Some(v)) => {
-                for (j, ((inp, &g), &v)) in input.iter_mut().zip(g).zip(v).enumerate() {
-                    *inp += g * (-v + e.at(j));
+            (HostOutput::Coba(HParam::Scalar(e)), Some(v)) => {
+                let e = *e;
+                for ((inp, &g), &v) in input.iter_mut().zip(g).zip(v) {
+                    *inp += g * (-v + e);
+                }
+            }
+            (HostOutput::Coba(HParam::PerNeuron(e)), Some(v)) => {
+                for (((inp, &g), &v), &e) in input.iter_mut().zip(g).zip(v).zip(e) {
+                    *inp += g * (-v + e);
                 }
             }
             (HostOutput::Coba(_), None) => {
@@ -440,26 +465,23 @@ impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a>> for GatingKernel<E> {
         for row in 0..self.proj.rows {
             let o = row * n;
             let sr = &spikes[o..o + n];
-            // Arrivals: arrival time, window and release amplitude (1 without STP).
-            for (&s, ((a, st), re)) in sr.iter().zip(
-                self.arrival[o..o + n]
-                    .iter_mut()
-                    .zip(&mut self.steps[o..o + n])
-                    .zip(&mut self.release[o..o + n]),
-            ) {
-                if s {
-                    *a = t;
-                    *st = window;
-                    *re = one;
-                }
-            }
             let gr = &mut self.g[o..o + n];
             let str = &mut self.steps[o..o + n];
-            let rr = &self.release[o..o + n];
+            let rr = &mut self.release[o..o + n];
+            let ar = &mut self.arrival[o..o + n];
             for j in (0..n).step_by(L::N) {
+                // Arrivals: arrival time, window and release amplitude (1 without STP).
+                let s = L::load_bools(sr, j);
                 let g = L::load(gr, j, z);
-                let steps = L::load(str, j, z);
-                let release = L::load(rr, j, z);
+                let (steps, release) = if L::any(s) {
+                    L::blend(s, L::splat(t), L::load(ar, j, z)).store(ar, j);
+                    let st = L::blend(s, L::splat(window), L::load(str, j, z));
+                    let re = L::blend(s, L::splat(one), L::load(rr, j, z));
+                    re.store(rr, j);
+                    (st, re)
+                } else {
+                    (L::load(str, j, z), L::load(rr, j, z))
+                };
                 // open = transmitter_steps > 0
                 let open = L::blend(steps.le(L::splat(z)), L::splat(z), L::splat(one));
                 let (alpha, beta): (L, L) = (self.alpha.lanes(j), self.beta.lanes(j));

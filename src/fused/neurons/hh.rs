@@ -83,16 +83,20 @@ pub fn hh_exp_auto<L: Lanes>(
     let gk = p.g_k * n4;
     let fv = (-(gna * (v - p.e_na)) - gk * (v - p.e_k) - p.g_l * (v - p.e_l) + i) * inv_c;
     let av = (-gna - gk - p.g_l) * inv_c;
-    let gate = |x: L, a: L, b: L| {
-        let f = a * x.rsub(1.0) - b * x;
-        x + exprel_lazy(-(a + b) * dt) * dt * f
-    };
     (
         v + exprel_lazy(av * dt) * dt * fv,
-        gate(m, am, bm),
-        gate(h, ah, bh),
-        gate(n, an, bn),
+        gate(m, am, bm, dt),
+        gate(h, ah, bh, dt),
+        gate(n, an, bn, dt),
     )
+}
+
+/// `x + φ(dt·A)·dt·f` for `dx/dt = f = α(1 − x) − βx`, `A = −(α + β)` (a function, not a
+/// closure: closures are not always inlined into the AVX2 kernels).
+#[inline(always)]
+fn gate<L: Lanes>(x: L, a: L, b: L, dt: f64) -> L {
+    let f = a * x.rsub(1.0) - b * x;
+    x + exprel_lazy(-(a + b) * dt) * dt * f
 }
 
 /// Host kernel of [`crate::neuron::Hh`] outside Training.
@@ -104,6 +108,8 @@ pub struct HhKernel<E> {
     v_th: HParam<E>,
     /// `1/C` for a shared C.
     inv_c: Option<E>,
+    /// Whether every model parameter is one value for all neurons.
+    all_scalar: bool,
     noise: Option<HParam<E>>,
     noise_seed: u64,
     xi: Vec<E>,
@@ -131,20 +137,26 @@ impl<E: HostFloat> HhKernel<E> {
             None => None,
         };
         let c: HParam<E> = hp("C")?;
+        let inv_c = c.scalar().map(|c: E| E::of(1.0 / c.to_f64()));
+        let p = HhParams {
+            e_na: hp("ENa")?,
+            g_na: hp("gNa")?,
+            e_k: hp("EK")?,
+            g_k: hp("gK")?,
+            e_l: hp("EL")?,
+            g_l: hp("gL")?,
+            c,
+        };
+        let all_scalar = [&p.e_na, &p.g_na, &p.e_k, &p.g_k, &p.e_l, &p.g_l, &p.c]
+            .iter()
+            .all(|q| q.scalar().is_some());
         Ok(HhKernel {
             rows,
             num,
             method,
-            inv_c: c.scalar().map(|c: E| E::of(1.0 / c.to_f64())),
-            p: HhParams {
-                e_na: hp("ENa")?,
-                g_na: hp("gNa")?,
-                e_k: hp("EK")?,
-                g_k: hp("gK")?,
-                e_l: hp("EL")?,
-                g_l: hp("gL")?,
-                c,
-            },
+            inv_c,
+            all_scalar,
+            p,
             v_th: hp("V_th")?,
             noise,
             noise_seed,
@@ -178,6 +190,8 @@ impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for HhKernel<E> {
         let z = E::of(0.0);
         // float32 takes the hand-fused exp_auto, float64 the generic equations (see wb.rs).
         let hand_fused = E::PRECISION == Precision::F32;
+        // Scalar parameters are splatted once, not per vector.
+        let shared = self.all_scalar.then(|| Self::params_of::<L>(&self.p, 0));
         for row in 0..rows {
             let o = row * num;
             let vr = &mut self.v[o..o + num];
@@ -192,7 +206,10 @@ impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for HhKernel<E> {
                 let h = L::load(hr, j, E::of(0.6));
                 let n = L::load(nr, j, E::of(0.3));
                 let i = L::load(ir, j, z);
-                let p = Self::params_of::<L>(&self.p, j);
+                let p = match &shared {
+                    Some(p) => p.clone(),
+                    None => Self::params_of::<L>(&self.p, j),
+                };
                 let (v1, m1, h1, n1) = if self.method == Method::ExpAuto && hand_fused {
                     let inv_c = match &self.inv_c {
                         Some(c) => L::splat(*c),

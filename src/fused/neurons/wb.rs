@@ -115,6 +115,8 @@ pub struct WbKernel<E> {
     v_th: HParam<E>,
     /// `1/C` for a shared C.
     inv_c: Option<E>,
+    /// Whether every model parameter is one value for all neurons.
+    all_scalar: bool,
     noise: Option<HParam<E>>,
     noise_seed: u64,
     xi: Vec<E>,
@@ -142,21 +144,26 @@ impl<E: HostFloat> WbKernel<E> {
         };
         let c: HParam<E> = hp("C")?;
         let inv_c = c.scalar().map(|c: E| E::of(1.0 / c.to_f64()));
+        let p = WbParams {
+            e_na: hp("ENa")?,
+            g_na: hp("gNa")?,
+            e_k: hp("EK")?,
+            g_k: hp("gK")?,
+            e_l: hp("EL")?,
+            g_l: hp("gL")?,
+            phi: hp("phi")?,
+            c,
+        };
+        let all_scalar = [&p.e_na, &p.g_na, &p.e_k, &p.g_k, &p.e_l, &p.g_l, &p.phi, &p.c]
+            .iter()
+            .all(|q| q.scalar().is_some());
         Ok(WbKernel {
             inv_c,
+            all_scalar,
+            p,
             rows,
             num,
             method,
-            p: WbParams {
-                e_na: hp("ENa")?,
-                g_na: hp("gNa")?,
-                e_k: hp("EK")?,
-                g_k: hp("gK")?,
-                e_l: hp("EL")?,
-                g_l: hp("gL")?,
-                phi: hp("phi")?,
-                c: hp("C")?,
-            },
             v_th: hp("V_th")?,
             noise,
             noise_seed,
@@ -192,6 +199,8 @@ impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for WbKernel<E> {
         // mode, where ulps matter over 500 ms of chaotic dynamics) the generic dual-number
         // equations, whose operation order is the composed path's.
         let hand_fused = E::PRECISION == Precision::F32;
+        // Scalar parameters are splatted once, not per vector.
+        let shared = self.all_scalar.then(|| Self::params_of::<L>(&self.p, 0));
         for row in 0..rows {
             let o = row * num;
             let vr = &mut self.v[o..o + num];
@@ -204,7 +213,10 @@ impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for WbKernel<E> {
                 let h = L::load(hr, j, E::of(0.5));
                 let n = L::load(nr, j, E::of(0.5));
                 let i = L::load(ir, j, z);
-                let p = Self::params_of::<L>(&self.p, j);
+                let p = match &shared {
+                    Some(p) => p.clone(),
+                    None => Self::params_of::<L>(&self.p, j),
+                };
                 let (v1, h1, n1) = if self.method == Method::ExpAuto && hand_fused {
                     let inv_c = match &self.inv_c {
                         Some(c) => L::splat(*c),
