@@ -72,4 +72,7 @@ impl Channel for IL {
     fn clone_box(&self) -> Box<dyn Channel> {
         Box::new(self.clone())
     }
+    fn host_kind(&self) -> Option<crate::fused::neurons::cond::HostChannelKind> {
+        Some(crate::fused::neurons::cond::HostChannelKind::IL)
+    }
 }

@@ -147,6 +147,12 @@ pub trait Channel: Send + Sync + std::fmt::Debug {
     /// `∂(dV/dt)/∂V`.
     fn current(&self, v: Dual<TVal>, gates: &[TVal], p: &ChannelParams) -> Dual<TVal>;
 
+    /// Which library channel this is, for the fused CPU path ([`crate::fused`]); `None` (the
+    /// default, every user channel) keeps groups holding it on the composed-op path.
+    fn host_kind(&self) -> Option<crate::fused::neurons::cond::HostChannelKind> {
+        None
+    }
+
     /// A copy behind a box (groups are cloned).
     fn clone_box(&self) -> Box<dyn Channel>;
 }

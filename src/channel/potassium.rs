@@ -86,6 +86,9 @@ macro_rules! p4_channel {
             fn clone_box(&self) -> Box<dyn Channel> {
                 Box::new(self.clone())
             }
+            fn host_kind(&self) -> Option<crate::fused::neurons::cond::HostChannelKind> {
+                Some(crate::fused::neurons::cond::HostChannelKind::$ty)
+            }
         }
     };
 }

@@ -103,6 +103,9 @@ macro_rules! p3q_channel {
             fn clone_box(&self) -> Box<dyn Channel> {
                 Box::new(self.clone())
             }
+            fn host_kind(&self) -> Option<crate::fused::neurons::cond::HostChannelKind> {
+                Some(crate::fused::neurons::cond::HostChannelKind::$ty)
+            }
         }
     };
 }

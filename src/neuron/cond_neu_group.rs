@@ -312,6 +312,24 @@ impl NeuronGroup for CondNeuGroup {
         Box::new(self.clone())
     }
 
+    fn fused_kernel(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
+        use crate::fused::neurons::cond::{ChannelSpec, CondKernel};
+        let mut specs = Vec::new();
+        for s in &self.slots {
+            specs.push(ChannelSpec {
+                kind: s.channel.host_kind()?,
+                method: s.channel.method(),
+                params: &s.params,
+                gates: &s.gates,
+            });
+        }
+        let (core, method, seed) = (&self.core, self.method, self.noise_seed);
+        Some(crate::host_group_kernel!(core.ctx.precision, E => {
+            CondKernel::<E>::new(core, method, seed, &specs)
+                .map(|k| Box::new(k) as Box<dyn crate::fused::HostGroup<E>>)
+        }))
+    }
+
     fn update(&mut self, ts: &StepTime) -> Result<()> {
         let core = &self.core;
         let v: Tensor<2> = core.states.f("V");

@@ -639,6 +639,245 @@ fn hh_fused_equals_composed_for_every_method() {
     }
 }
 
+/// The HH channels of an oracle case-c variant (`channel_params` in the JSON).
+fn case_c_channels(p: &serde_json::Value) -> Vec<(&'static str, Box<dyn Channel>)> {
+    let (na, k, l) = (&p["INa"], &p["IK"], &p["IL"]);
+    vec![
+        (
+            "INa",
+            Box::new(INaHH1952 {
+                e: num(&na["E"]).into(),
+                g_max: num(&na["g_max"]).into(),
+                phi: num(&na["phi"]).into(),
+                v_sh: num(&na["V_sh"]).into(),
+                ..Default::default()
+            }) as Box<dyn Channel>,
+        ),
+        (
+            "IK",
+            Box::new(IKHH1952 {
+                e: num(&k["E"]).into(),
+                g_max: num(&k["g_max"]).into(),
+                phi: num(&k["phi"]).into(),
+                v_sh: num(&k["V_sh"]).into(),
+                ..Default::default()
+            }),
+        ),
+        (
+            "IL",
+            Box::new(IL {
+                e: num(&l["E"]).into(),
+                g_max: num(&l["g_max"]).into(),
+            }),
+        ),
+    ]
+}
+
+/// Case c (CondNeuGroup with the HH channels, both variants, currents 2, 5, 10, 100 ms at
+/// dt 0.01) through the fused runner, with the criteria of `conductance.rs`: float64 spike
+/// steps identical to BrainPy's and V, m, h, n of the first 10 ms within 1e-6 relative
+/// (floors 1 mV, 1e-3); float32 spike counts identical, every spike within one step, the
+/// first 10 ms within [`f32_trace_tolerance`].
+#[test]
+fn cond_neu_group_case_c_through_the_fused_runner() {
+    let json = oracle_json(&oracle_name(PRECISION, "c_condneugroup_hh.json"));
+    let currents = f64s(&json["I_values"]);
+    let dt = num(&json["dt"]);
+    let n_steps = json["n_steps"].as_u64().unwrap();
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        for variant in ["version_defaults", "classic_HH"] {
+            let v = &json["variants"][variant];
+            let cfg = CondNeuGroupConfig {
+                c: 1.0.into(),
+                a: 1e-3.into(),
+                v_th: 0.0.into(),
+                v_initializer: Initializer::constant(-65.0),
+                ..Default::default()
+            };
+            let g = CondNeuGroup::named(
+                3,
+                cfg,
+                case_c_channels(&v["channel_params"]),
+                Some("hh"),
+                &c,
+                Mode::NonBatching,
+            )
+            .unwrap();
+            let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+            net.add(g).unwrap();
+            let efile = v["early_csv"].as_str().unwrap().to_string();
+            let (ehdr, erows) = oracle_csv(&oracle_name(PRECISION, &efile));
+            let early = erows.len() as u64;
+            let first = Runner::new(&mut net, dt)
+                .unwrap()
+                .input("hh", InputValue::PerNeuron(currents.clone()))
+                .unwrap()
+                .monitor("hh.V")
+                .unwrap()
+                .monitor("hh.INa.p")
+                .unwrap()
+                .monitor("hh.INa.q")
+                .unwrap()
+                .monitor("hh.IK.p")
+                .unwrap()
+                .monitor("hh.spike")
+                .unwrap()
+                .run_steps(early)
+                .unwrap();
+            let rest = Runner::new(&mut net, dt)
+                .unwrap()
+                .input("hh", InputValue::PerNeuron(currents.clone()))
+                .unwrap()
+                .monitor("hh.spike")
+                .unwrap()
+                .run_steps(n_steps - early)
+                .unwrap();
+            for (j, tag) in ["2", "5", "10"].into_iter().enumerate() {
+                for (key, name, floor) in [
+                    ("hh.V", "V", 1.0),
+                    ("hh.INa.p", "m", 1e-3),
+                    ("hh.INa.q", "h", 1e-3),
+                    ("hh.IK.p", "n", 1e-3),
+                ] {
+                    let column_name = format!("{name}_I{tag}");
+                    let want = column(&ehdr, &erows, &column_name);
+                    let all = host(&first, key);
+                    let got: Vec<f64> = (0..early as usize).map(|k| all[k * 3 + j]).collect();
+                    let what = format!("{backend} {variant} {name} I={tag}");
+                    match PRECISION {
+                        Precision::F64 => {
+                            let (d, k) = max_rel_diff(&got, &want, floor);
+                            assert!(d <= 1e-6, "{what}: rel err {d:e} at step {k}");
+                        }
+                        Precision::F32 => {
+                            let t = f32_trace_tolerance(&efile, &column_name, &want);
+                            assert_close(&what, &got, &want, t);
+                        }
+                    }
+                }
+            }
+            let mut spikes = vec![Vec::new(); 3];
+            for m in [&first, &rest] {
+                for (step, _, j) in m.spike_events("hh.spike").unwrap() {
+                    spikes[j].push(step as usize);
+                }
+            }
+            for (j, neuron) in v["neurons"].as_array().unwrap().iter().enumerate() {
+                let want = idx_of(&neuron["spike_steps"]);
+                let what = format!("{backend} {variant} I={}", currents[j]);
+                match PRECISION {
+                    Precision::F64 => assert_eq!(spikes[j], want, "{what}: spike steps"),
+                    Precision::F32 => {
+                        assert_eq!(spikes[j].len(), want.len(), "{what}: spike count");
+                        for (a, b) in spikes[j].iter().zip(&want) {
+                            assert!(a.abs_diff(*b) <= 1, "{what}: spike at {a} vs {b}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// CondNeuGroup fused vs composed with every library channel (HH and Traub–Miles sodium and
+/// potassium, leak), per-neuron g_max and C, A ≠ 1e−3 (input scaled), noise, a batch of 2,
+/// V's method and the channels' own methods varied; 300 steps of 0.01 ms; bounds of
+/// [`wb_fused_equals_composed_for_every_method`] (the kernel runs the channels' generic rate
+/// functions on lanes, V's exp_auto partial by dual numbers: only the lanes' exp/exprel
+/// differ, ≤ 2 ulp, amplified ≤ 10³ over 3 ms).
+#[test]
+fn cond_neu_group_fused_equals_composed() {
+    let (tv, tg) = match PRECISION {
+        Precision::F64 => (2e-11, 1e-12),
+        Precision::F32 => (1e-2, 2e-4),
+    };
+    let mode = Mode::Batching { batch_size: 2 };
+    let n = 19;
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        for (method, k_method) in [
+            (Method::ExpAuto, Method::ExpAuto),
+            (Method::Rk4, Method::Euler),
+            (Method::Rk2, Method::Rk4),
+        ] {
+            for tm in [false, true] {
+                let channels: Vec<(&str, Box<dyn Channel>)> = if tm {
+                    vec![
+                        (
+                            "INa",
+                            Box::new(INaTM1991 {
+                                g_max: Initializer::uniform(80.0, 120.0, 3).into(),
+                                ..Default::default()
+                            }) as Box<dyn Channel>,
+                        ),
+                        (
+                            "IK",
+                            Box::new(IKTM1991 {
+                                method: k_method,
+                                ..Default::default()
+                            }),
+                        ),
+                        ("IL", Box::new(IL::default())),
+                    ]
+                } else {
+                    vec![
+                        (
+                            "INa",
+                            Box::new(INaHH1952 {
+                                g_max: Initializer::uniform(100.0, 140.0, 3).into(),
+                                ..Default::default()
+                            }) as Box<dyn Channel>,
+                        ),
+                        (
+                            "IK",
+                            Box::new(IKHH1952 {
+                                method: k_method,
+                                ..Default::default()
+                            }),
+                        ),
+                        ("IL", Box::new(IL::default())),
+                    ]
+                };
+                let cfg = CondNeuGroupConfig {
+                    c: (0..n).map(|j| 0.9 + 0.01 * j as f64).collect::<Vec<_>>().into(),
+                    a: 2e-3.into(),
+                    v_initializer: Initializer::uniform(-80.0, 20.0, 2),
+                    noise: Some(0.3.into()),
+                    noise_seed: 4,
+                    method,
+                    ..Default::default()
+                };
+                let mut net = Network::new(&c, mode).unwrap();
+                net.add(CondNeuGroup::named(n, cfg, channels, Some("g"), &c, mode).unwrap())
+                    .unwrap();
+                let setup = hr(|r| {
+                    r.input("g", InputValue::Constant(20.0))
+                        .unwrap()
+                        .monitor("g.V")
+                        .unwrap()
+                        .monitor("g.INa.p")
+                        .unwrap()
+                        .monitor("g.IK.p")
+                        .unwrap()
+                        .monitor("g.spike")
+                        .unwrap()
+                });
+                let what = format!("{backend} CondNeuGroup {method:?}/{k_method:?} TM={tm}");
+                let ((ma, a), (mb, b)) = both(&net, 0.01, 300, setup);
+                assert_close(&format!("{what} V"), &host(&mb, "g.V"), &host(&ma, "g.V"), tv);
+                for key in ["g.INa.p", "g.IK.p"] {
+                    assert_close(&format!("{what} {key}"), &host(&mb, key), &host(&ma, key), tg);
+                }
+                let sa = ma.spike_events("g.spike").unwrap();
+                assert_eq!(sa, mb.spike_events("g.spike").unwrap(), "{what}: spikes");
+                assert!(!sa.is_empty(), "{what}: some neuron crosses V_th");
+                assert_states_close(&a, &b, tv, &what);
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // input groups, monitors, continuing runs
 

@@ -3,6 +3,7 @@
 //! equations through the same generic functions where that is fast enough, a hand-fused
 //! version of the same arithmetic where it is not — Wang–Buzsáki's `exp_auto`).
 
+pub mod cond;
 pub mod hh;
 pub mod inputs;
 pub mod lif;
