@@ -61,6 +61,44 @@ pub fn eligible(net: &Network) -> bool {
     !(ctx.is_autodiff() && trainable)
 }
 
+/// Whether a run of `net` takes the fused path (ignoring monitors: a monitor of a state
+/// without a host form also sends a run to the composed path): [`eligible`], and every member
+/// has a host kernel covering all its states.
+pub fn supported(net: &Network) -> Result<bool> {
+    if !eligible(net) {
+        return Ok(false);
+    }
+    fn all<E: HostFloat>(net: &Network) -> Result<bool> {
+        for g in net.groups() {
+            let Some(k) = g.fused_kernel() else {
+                return Ok(false);
+            };
+            let Some(k) = E::group_kernel(k?) else {
+                return Ok(false);
+            };
+            if !covers(g, |key| k.var(key).is_some()) {
+                return Ok(false);
+            }
+        }
+        for s in net.synapses() {
+            let Some(k) = s.fused_kernel() else {
+                return Ok(false);
+            };
+            let Some(k) = E::synapse_kernel(k?) else {
+                return Ok(false);
+            };
+            if !covers(s, |key| k.var(key).is_some()) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+    match net.ctx().precision {
+        Precision::F32 => all::<f32>(net),
+        Precision::F64 => all::<f64>(net),
+    }
+}
+
 /// Runs `n_steps` steps of `net` on the fused path and returns the monitors, or `None` (and
 /// nothing changed) when the network cannot run there.
 pub fn try_run(

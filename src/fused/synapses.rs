@@ -9,6 +9,7 @@
 //!   are read (the dense layout of `comp_method = dense` is kept as CSR on the host, which is
 //!   the same sum over the same synapses).
 //! * A delay is a ring buffer of boolean spike rows; a push moves one index, not the data.
+//! * Short-term plasticity ([`HostStp`]) scales each release as the composed path does.
 
 use std::borrow::Cow;
 
@@ -21,6 +22,7 @@ use crate::fused::host::{read_float, read_spikes};
 use crate::integrate::{Method, OdeSystem, integrate_array};
 use crate::math::Real;
 use crate::synapse::kinetics::{exponential_dg, gating_dg};
+use crate::synapse::stp::{facilitation_du, recovery_dx, std_spike, stp_spike};
 
 /// The structure of a connectivity, as the host needs it.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +53,8 @@ pub struct HostComm<E> {
     /// One weight, or one per synapse (CSR order) / per neuron (one-to-one).
     w: HParam<E>,
     n_post: usize,
+    /// Scratch: scaled spikes as values.
+    scratch: Vec<E>,
 }
 
 impl<E: HostFloat> HostComm<E> {
@@ -77,6 +81,7 @@ impl<E: HostFloat> HostComm<E> {
             conn,
             w,
             n_post,
+            scratch: Vec::new(),
         })
     }
 
@@ -166,6 +171,50 @@ impl<E: HostFloat> HostComm<E> {
                         *o = *o * *w;
                     }
                 }
+            }
+        }
+    }
+
+    /// [`HostComm::events`] with each spike scaled (`scale[i]` for presynaptic neuron `i`,
+    /// STP's release factor), as the composed path's `CommInput::Events { scale }`: the dense
+    /// forms take `s·scale` as values, CSR scatters `scale[i]` (times `w_k`) from the rows of
+    /// the neurons that spiked.
+    pub fn events_scaled(&mut self, s: &[bool], scale: Option<&[E]>, out: &mut [E]) {
+        let Some(sc) = scale else {
+            return self.events(s, out);
+        };
+        let zero = E::of(0.0);
+        match &self.conn {
+            HostConn::Csr { indptr, post } => {
+                out.fill(zero);
+                for (i, _) in s.iter().enumerate().filter(|(_, b)| **b) {
+                    let v = sc[i];
+                    let (a, b) = (indptr[i], indptr[i + 1]);
+                    match &self.w {
+                        HParam::Scalar(_) => {
+                            for &j in &post[a..b] {
+                                out[j as usize] += v;
+                            }
+                        }
+                        HParam::PerNeuron(ws) => {
+                            for (&j, &wk) in post[a..b].iter().zip(&ws[a..b]) {
+                                out[j as usize] += v * wk;
+                            }
+                        }
+                    }
+                }
+                if let HParam::Scalar(w) = &self.w {
+                    for o in out.iter_mut() {
+                        *o = *o * *w;
+                    }
+                }
+            }
+            _ => {
+                let mut x = std::mem::take(&mut self.scratch);
+                x.clear();
+                x.extend(s.iter().zip(sc).map(|(&b, &v)| if b { v } else { zero }));
+                self.values(&x, out);
+                self.scratch = x;
             }
         }
     }
@@ -347,6 +396,126 @@ impl<E: HostFloat> HostOutput<E> {
     }
 }
 
+/// Tsodyks–Markram short-term plasticity on the host (`synapse::stp`): `u`, `x` per
+/// presynaptic neuron, decayed with the synapse's method, then the spike updates; gives the
+/// release scale of a spike of each neuron this step.
+#[derive(Clone, Debug)]
+pub struct HostStp<E> {
+    /// STP (`u` and `x`) or STD (`x` only).
+    facilitation: bool,
+    big_u: HParam<E>,
+    tau_d: HParam<E>,
+    tau_f: Option<HParam<E>>,
+    u: Vec<E>,
+    x: Vec<E>,
+    scale: Vec<E>,
+}
+
+impl<E: HostFloat> HostStp<E> {
+    /// From the synapse's core (parameters `U`, `tau_d`, `tau_f` for STP; states `u` for STP,
+    /// `x`) over `n_pre` presynaptic neurons.
+    pub fn new(core: &Core, facilitation: bool, n_pre: usize) -> Result<Self> {
+        Ok(HostStp {
+            facilitation,
+            big_u: HParam::of_core(core, "U", n_pre)?,
+            tau_d: HParam::of_core(core, "tau_d", n_pre)?,
+            tau_f: if facilitation {
+                Some(HParam::of_core(core, "tau_f", n_pre)?)
+            } else {
+                None
+            },
+            u: if facilitation {
+                read_float(core, "u")?
+            } else {
+                Vec::new()
+            },
+            x: read_float(core, "x")?,
+            scale: Vec::new(),
+        })
+    }
+
+    /// One step with the spikes `s` (`rows × n_pre`): decay, spike updates; the release scale
+    /// of each neuron (`u⁺·x⁻` for STP, `x⁻` for STD) is then in `self.scale`.
+    fn step(&mut self, s: &[bool], n_pre: usize, method: Method, ts: &StepTime) {
+        E::run_lanes(self, StpStep { s, n_pre, method, ts });
+    }
+
+    fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
+        match key {
+            "u" if self.facilitation => Some(HostSlice::f(&self.u)),
+            "x" => Some(HostSlice::f(&self.x)),
+            _ => None,
+        }
+    }
+}
+
+/// The arguments of the STP lane loop.
+struct StpStep<'a> {
+    s: &'a [bool],
+    n_pre: usize,
+    method: Method,
+    ts: &'a StepTime,
+}
+
+/// `du/dt = −u/τ_f`, `dx/dt = (1 − x)/τ_d` on lanes (`u` absent for STD).
+struct StpLanes<L> {
+    tau_f: L,
+    tau_d: L,
+    facilitation: bool,
+}
+
+impl<L: Lanes> OdeSystem<L> for StpLanes<L> {
+    #[inline(always)]
+    fn n_vars(&self) -> usize {
+        if self.facilitation { 2 } else { 1 }
+    }
+    #[inline(always)]
+    fn derivative<T: Real + From<L>>(&self, i: usize, x: &[T], _t: f64) -> T {
+        if self.facilitation && i == 0 {
+            facilitation_du(x[0].clone(), T::from(self.tau_f))
+        } else {
+            recovery_dx(x[i].clone(), T::from(self.tau_d))
+        }
+    }
+}
+
+impl<'a, E: HostFloat> LaneKernel<E, StpStep<'a>> for HostStp<E> {
+    #[inline(always)]
+    fn run<L: Lanes<E = E>>(&mut self, StpStep { s, n_pre, method, ts }: StpStep<'a>) {
+        let rows = s.len() / n_pre.max(1);
+        let (z, one) = (E::of(0.0), E::of(1.0));
+        self.scale.resize(s.len(), z);
+        for row in 0..rows {
+            let o = row * n_pre;
+            for j in (0..n_pre).step_by(L::N) {
+                let sf = L::blend(L::load_bools(&s[o..o + n_pre], j), L::splat(one), L::splat(z));
+                let big_u: L = self.big_u.lanes(j);
+                let tau_d: L = self.tau_d.lanes(j);
+                let x = L::load(&self.x[o..o + n_pre], j, one);
+                if self.facilitation {
+                    let tau_f: L = match &self.tau_f {
+                        Some(t) => t.lanes(j),
+                        None => L::splat(one),
+                    };
+                    let u = L::load(&self.u[o..o + n_pre], j, z);
+                    let sys = StpLanes { tau_f, tau_d, facilitation: true };
+                    let [u_dec, x_dec] = integrate_array(&sys, method, [u, x], ts.t, ts.dt);
+                    let (u1, x1, sc) = stp_spike(u_dec, x_dec, sf, big_u);
+                    u1.store(&mut self.u[o..o + n_pre], j);
+                    x1.store(&mut self.x[o..o + n_pre], j);
+                    sc.store(&mut self.scale[o..o + n_pre], j);
+                } else {
+                    let sys = StpLanes { tau_f: tau_d, tau_d, facilitation: false };
+                    let [x_dec] = integrate_array(&sys, method, [x], ts.t, ts.dt);
+                    let (x1, sc) = std_spike(x_dec, sf, big_u);
+                    x1.store(&mut self.x[o..o + n_pre], j);
+                    sc.store(&mut self.scale[o..o + n_pre], j);
+                }
+            }
+        }
+    }
+}
+
 /// What every synapse kernel shares.
 #[derive(Clone, Debug)]
 pub struct HostProjection<E> {
@@ -364,6 +533,8 @@ pub struct HostProjection<E> {
     pub n_post: usize,
     /// The integration method of the kinetics.
     pub method: Method,
+    /// Short-term plasticity, if any.
+    pub stp: Option<HostStp<E>>,
 }
 
 /// The `exp_auto` factor `dt·φ(−dt/τ)` of a linear decay, per element or shared, computed in
@@ -412,7 +583,7 @@ impl<L: Lanes> OdeSystem<L> for GatingLanes<L> {
     }
 }
 
-/// Host kernel of AMPA/GABAa (align-pre gating, `synapse::ampa`), without STP.
+/// Host kernel of AMPA/GABAa (align-pre gating, `synapse::ampa`).
 pub struct GatingKernel<E> {
     proj: HostProjection<E>,
     alpha: HParam<E>,
@@ -449,14 +620,16 @@ impl<E: HostFloat> GatingKernel<E> {
 
 /// The arguments of the gating lane loop.
 #[derive(Clone, Copy)]
-struct GatingStep<'a> {
+struct GatingStep<'a, E> {
     ts: &'a StepTime,
     spikes: &'a [bool],
+    /// STP's release scale per presynaptic neuron (`rows × n_pre`), if any.
+    scale: Option<&'a [E]>,
 }
 
-impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a>> for GatingKernel<E> {
+impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a, E>> for GatingKernel<E> {
     #[inline(always)]
-    fn run<L: Lanes<E = E>>(&mut self, GatingStep { ts, spikes }: GatingStep<'a>) {
+    fn run<L: Lanes<E = E>>(&mut self, GatingStep { ts, spikes, scale }: GatingStep<'a, E>) {
         let n = self.proj.n_pre;
         let window = E::of((self.t_duration / ts.dt).round().max(1.0));
         let (z, one) = (E::of(0.0), E::of(1.0));
@@ -476,7 +649,12 @@ impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a>> for GatingKernel<E> {
                 let (steps, release) = if L::any(s) {
                     L::blend(s, L::splat(t), L::load(ar, j, z)).store(ar, j);
                     let st = L::blend(s, L::splat(window), L::load(str, j, z));
-                    let re = L::blend(s, L::splat(one), L::load(rr, j, z));
+                    // The release amplitude: the spike (1) times STP's scale.
+                    let amplitude = match scale {
+                        Some(sc) => L::splat(one) * L::load(&sc[o..o + n], j, z),
+                        None => L::splat(one),
+                    };
+                    let re = L::blend(s, amplitude, L::load(rr, j, z));
                     re.store(rr, j);
                     (st, re)
                 } else {
@@ -539,9 +717,19 @@ impl<E: HostFloat> HostSynapse<E> for GatingKernel<E> {
             &mut self.proj.delay,
             HostDelay::new(Vec::new(), Vec::new(), 1).expect("an empty delay line is valid"),
         );
+        let mut stp = self.proj.stp.take();
+        let method = self.proj.method;
         with_delayed(&mut delay, pre_spike, |spikes| {
-            E::run_lanes(self, GatingStep { ts, spikes })
+            let scale = match &mut stp {
+                Some(st) => {
+                    st.step(spikes, self.proj.n_pre, method, ts);
+                    Some(&st.scale[..])
+                }
+                None => None,
+            };
+            E::run_lanes(self, GatingStep { ts, spikes, scale })
         });
+        self.proj.stp = stp;
         self.proj.delay = delay;
         let (n_pre, n_post) = (self.proj.n_pre, self.proj.n_post);
         for row in 0..self.proj.rows {
@@ -565,7 +753,7 @@ impl<E: HostFloat> HostSynapse<E> for GatingKernel<E> {
             "transmitter_steps" => Some(HostSlice::f(&self.steps)),
             "release" => Some(HostSlice::f(&self.release)),
             "delay_buffer" => bool_view(self.proj.delay.var()),
-            _ => None,
+            _ => self.proj.stp.as_ref().and_then(|st| st.var(key)),
         }
     }
 }
@@ -597,7 +785,7 @@ impl<L: Lanes> OdeSystem<L> for DecayLanes<L> {
     }
 }
 
-/// Host kernel of `Exponential` (align-post decay with event-driven jumps), without STP.
+/// Host kernel of `Exponential` (align-post decay with event-driven jumps).
 pub struct ExponentialKernel<E> {
     proj: HostProjection<E>,
     tau: HParam<E>,
@@ -669,11 +857,21 @@ impl<E: HostFloat> HostSynapse<E> for ExponentialKernel<E> {
             &mut self.proj.delay,
             HostDelay::new(Vec::new(), Vec::new(), 1).expect("an empty delay line is valid"),
         );
+        let mut stp = self.proj.stp.take();
+        let method = self.proj.method;
         with_delayed(&mut delay, pre_spike, |spikes| {
+            if let Some(st) = &mut stp {
+                st.step(spikes, n_pre, method, ts);
+            }
             for row in 0..self.proj.rows {
-                self.proj
-                    .comm
-                    .events(&spikes[row * n_pre..(row + 1) * n_pre], &mut self.jump);
+                let scale = stp
+                    .as_ref()
+                    .map(|st| &st.scale[row * n_pre..(row + 1) * n_pre]);
+                self.proj.comm.events_scaled(
+                    &spikes[row * n_pre..(row + 1) * n_pre],
+                    scale,
+                    &mut self.jump,
+                );
                 E::run_lanes(
                     self,
                     DecayStep {
@@ -690,6 +888,7 @@ impl<E: HostFloat> HostSynapse<E> for ExponentialKernel<E> {
                 );
             }
         });
+        self.proj.stp = stp;
         self.proj.delay = delay;
     }
     fn push(&mut self, pre_spike: &[bool]) {
@@ -699,7 +898,7 @@ impl<E: HostFloat> HostSynapse<E> for ExponentialKernel<E> {
         match key {
             "g" => Some(HostSlice::f(&self.g)),
             "delay_buffer" => bool_view(self.proj.delay.var()),
-            _ => None,
+            _ => self.proj.stp.as_ref().and_then(|st| st.var(key)),
         }
     }
 }

@@ -300,11 +300,8 @@ macro_rules! kinetic_synapse {
                 kinetic_step(&mut self.core, &self.proj, self.t_duration, ts, pre_spike, post_v)
             }
 
-            /// The fused host kernel (none with STP).
+            /// The fused host kernel.
             fn host_kernel(&self) -> Option<Result<crate::fused::HostSynapseKernel>> {
-                if self.proj.stp.is_some() {
-                    return None;
-                }
                 let (core, proj, td) = (&self.core, &self.proj, self.t_duration);
                 Some(crate::host_synapse_kernel!(core.ctx.precision, E => {
                     proj.host::<E>(core)

@@ -183,11 +183,8 @@ impl Exponential {
         Ok(Exponential { core, proj })
     }
 
-    /// The fused host kernel (none with STP).
+    /// The fused host kernel.
     fn host_kernel(&self) -> Option<Result<crate::fused::HostSynapseKernel>> {
-        if self.proj.stp.is_some() {
-            return None;
-        }
         let (core, proj) = (&self.core, &self.proj);
         Some(crate::host_synapse_kernel!(core.ctx.precision, E => {
             proj.host::<E>(core)

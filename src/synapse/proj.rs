@@ -150,14 +150,14 @@ impl Projection {
     }
 
     /// The host form of the shared parts for the fused CPU path ([`crate::fused::synapses`]):
-    /// connectivity and weights, output, delay line with its buffer. STP has no host form
-    /// (synapses with STP run on the composed path).
+    /// connectivity and weights, output, delay line with its buffer, short-term plasticity
+    /// scaled by STP where the synapse has it.
     pub(crate) fn host<E: crate::fused::HostFloat>(
         &self,
         core: &Core,
     ) -> Result<crate::fused::synapses::HostProjection<E>> {
         use crate::fused::HParam;
-        use crate::fused::synapses::{HostComm, HostDelay, HostOutput, HostProjection};
+        use crate::fused::synapses::{HostComm, HostDelay, HostOutput, HostProjection, HostStp};
         let rows = core.states.rows();
         let n_post = self.comm.n_post();
         let comm = HostComm::new(
@@ -180,6 +180,14 @@ impl Projection {
         } else {
             Vec::new()
         };
+        let stp = match &self.stp {
+            Some(st) => Some(HostStp::new(
+                core,
+                matches!(st, ShortTermPlasticity::Stp { .. }),
+                self.n_pre,
+            )?),
+            None => None,
+        };
         Ok(HostProjection {
             comm,
             delay: HostDelay::new(self.delay.slots().to_vec(), buffer, rows)?,
@@ -188,6 +196,7 @@ impl Projection {
             n_pre: self.n_pre,
             n_post,
             method: self.method,
+            stp,
         })
     }
 

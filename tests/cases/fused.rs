@@ -11,7 +11,7 @@
 
 use crate::PRECISION;
 use crate::common::*;
-use brainburn::fused::engine::eligible;
+use brainburn::fused::engine::{eligible, supported};
 use brainburn::prelude::*;
 use brainburn::runner::InputValue;
 
@@ -21,13 +21,18 @@ fn host(mon: &Monitors, key: &str) -> Vec<f64> {
 }
 
 /// Runs a copy of `net` on the composed path and one on the fused path with the same runner
-/// set-up and returns both monitors and both networks after the run.
+/// set-up and returns both monitors and both networks after the run. Checks that the fused
+/// run really takes the fused path (every member has a host kernel).
 fn both(
     net: &Network,
     dt: f64,
     steps: u64,
     setup: impl Fn(Runner<'_>) -> Runner<'_>,
 ) -> ((Monitors, Network), (Monitors, Network)) {
+    assert!(
+        supported(net).unwrap(),
+        "the network should run on the fused path"
+    );
     let mut a = net.clone();
     let ma = setup(Runner::new(&mut a, dt).unwrap().fused(false))
         .run_steps(steps)
@@ -100,6 +105,86 @@ fn only_gradient_free_cpu_runs_are_eligible() {
         net.add(Lif::new(4, LifConfig::default(), &ad, mode).unwrap())
             .unwrap();
         assert!(!eligible(&net), "{backend}: Training mode");
+    }
+}
+
+/// A user-defined channel (the trait's documentation example): it has no host form.
+#[derive(Clone, Debug)]
+struct UserLeak;
+
+impl Channel for UserLeak {
+    fn class_name(&self) -> &'static str {
+        "UserLeak"
+    }
+    fn gate_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn param_specs(&self) -> Vec<(&'static str, ParamSpec)> {
+        vec![("E", (-65.0).into()), ("g_max", 0.1.into())]
+    }
+    fn steady_state(
+        &self,
+        _v: &brainburn::math::TVal,
+        _p: &brainburn::channel::ChannelParams,
+    ) -> Vec<brainburn::math::TVal> {
+        Vec::new()
+    }
+    fn gate_derivative(
+        &self,
+        i: usize,
+        _g: &[brainburn::math::Dual<brainburn::math::TVal>],
+        _v: &brainburn::math::TVal,
+        _p: &brainburn::channel::ChannelParams,
+    ) -> brainburn::math::Dual<brainburn::math::TVal> {
+        panic!("no gate {i}")
+    }
+    fn current(
+        &self,
+        v: brainburn::math::Dual<brainburn::math::TVal>,
+        _g: &[brainburn::math::TVal],
+        p: &brainburn::channel::ChannelParams,
+    ) -> brainburn::math::Dual<brainburn::math::TVal> {
+        p.dual("g_max") * (p.dual("E") - v)
+    }
+    fn clone_box(&self) -> Box<dyn Channel> {
+        Box::new(self.clone())
+    }
+}
+
+/// A network with a member that has no host kernel (a CondNeuGroup with a user channel) runs
+/// on the composed path, unchanged: `supported` says no, and the runner's default and forced
+/// composed runs agree bit for bit.
+#[test]
+fn members_without_host_kernels_run_on_the_composed_path() {
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+        let channels: Vec<(&str, Box<dyn Channel>)> = vec![
+            ("INa", Box::new(INaHH1952::default())),
+            ("IK", Box::new(IKHH1952::default())),
+            ("IL", Box::new(UserLeak)),
+        ];
+        net.add(
+            CondNeuGroup::named(4, CondNeuGroupConfig::default(), channels, Some("g"), &c, Mode::NonBatching)
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(eligible(&net));
+        assert!(!supported(&net).unwrap(), "{backend}: a user channel has no host form");
+        let run = |fused: bool| {
+            let mut n = net.clone();
+            let m = Runner::new(&mut n, 0.01)
+                .unwrap()
+                .fused(fused)
+                .input("g", InputValue::Constant(10.0))
+                .unwrap()
+                .monitor("g.V")
+                .unwrap()
+                .run_steps(50)
+                .unwrap();
+            host(&m, "g.V")
+        };
+        assert_eq!(run(true), run(false), "{backend}");
     }
 }
 
@@ -337,6 +422,7 @@ fn wb_one_step_case_h_through_the_fused_runner() {
         let mut net = Network::new(&c, Mode::NonBatching).unwrap();
         net.add(WangBuzsakiModel::named(1, cfg, Some("wb"), &c, Mode::NonBatching).unwrap())
             .unwrap();
+        assert!(supported(&net).unwrap());
         let mon = Runner::new(&mut net, num(&w["dt"]))
             .unwrap()
             .input("wb", InputValue::Constant(num(&w["I"])))
@@ -404,6 +490,7 @@ fn wb_fi_curve_case_b_through_the_fused_runner() {
                 .unwrap(),
             )
             .unwrap();
+            assert!(supported(&net).unwrap());
             // Two runs: the traces of the first 20 ms, then the spikes of the rest.
             let m1 = Runner::new(&mut net, dt)
                 .unwrap()
@@ -706,6 +793,7 @@ fn cond_neu_group_case_c_through_the_fused_runner() {
             .unwrap();
             let mut net = Network::new(&c, Mode::NonBatching).unwrap();
             net.add(g).unwrap();
+            assert!(supported(&net).unwrap());
             let efile = v["early_csv"].as_str().unwrap().to_string();
             let (ehdr, erows) = oracle_csv(&oracle_name(PRECISION, &efile));
             let early = erows.len() as u64;
@@ -925,6 +1013,7 @@ fn a_fused_run_continues_on_the_composed_path() {
     for backend in crate::backends() {
         let c = ctx(backend, PRECISION);
         let net = wb_net(&c, Method::ExpAuto, true);
+        assert!(supported(&net).unwrap());
         let run = |net: &mut Network, fused: bool, steps: u64| {
             Runner::new(net, 0.01)
                 .unwrap()
@@ -1085,6 +1174,7 @@ fn gabaa_case_d_through_the_fused_runner() {
             };
             let what = format!("{backend} {variant}");
             let mut net = build();
+            assert!(supported(&net).unwrap(), "{what}: fused path");
             let got = rows(&[run(&mut net, steps)]);
             let n = steps as usize;
             match (PRECISION, delay) {
@@ -1231,6 +1321,63 @@ fn syn_cases() -> Vec<SynCase> {
             },
         },
         SynCase {
+            name: "Exponential sparse FixedProb with STD",
+            n_pre: Some(12),
+            make: |a, b| {
+                let cfg = ExponentialConfig {
+                    g_max: 3.0.into(),
+                    stp: Some(ShortTermPlasticity::Std {
+                        tau: 20.0.into(),
+                        u: 0.3.into(),
+                    }),
+                    ..ExponentialConfig::new(Connector::fixed_prob(0.5, 3))
+                };
+                Box::new(Exponential::named(a, b, cfg, Some("syn")).unwrap())
+            },
+        },
+        SynCase {
+            name: "Exponential All2All with STP, rk2",
+            n_pre: Some(12),
+            make: |a, b| {
+                let cfg = ExponentialConfig {
+                    g_max: 1.5.into(),
+                    method: Method::Rk2,
+                    stp: Some(ShortTermPlasticity::Stp {
+                        u: 0.2.into(),
+                        tau_f: 50.0.into(),
+                        tau_d: 30.0.into(),
+                    }),
+                    ..ExponentialConfig::new(Connector::all2all(true))
+                };
+                Box::new(Exponential::named(a, b, cfg, Some("syn")).unwrap())
+            },
+        },
+        SynCase {
+            name: "AMPA dense IJ with STP, per-synapse weights, delay 1",
+            n_pre: Some(12),
+            make: |a, b| {
+                // Every pair (i, j) with i + 2j divisible by 3: 40 distinct synapses.
+                let pairs: Vec<(usize, usize)> = (0..12)
+                    .flat_map(|i| (0..10).map(move |j| (i, j)))
+                    .filter(|(i, j)| (i + 2 * j) % 3 == 0)
+                    .collect();
+                let (pre, post): (Vec<usize>, Vec<usize>) = pairs.into_iter().unzip();
+                let cfg = AmpaConfig {
+                    comp_method: CompMethod::Dense,
+                    g_max: Initializer::uniform(2.0, 6.0, 5).into(),
+                    output: Output::coba(40.0),
+                    delay_step: Some(DelayStep::Steps(1)),
+                    stp: Some(ShortTermPlasticity::Stp {
+                        u: (0..12).map(|i| 0.1 + 0.03 * i as f64).collect::<Vec<_>>().into(),
+                        tau_f: 80.0.into(),
+                        tau_d: 40.0.into(),
+                    }),
+                    ..AmpaConfig::new(Connector::ij(pre, post))
+                };
+                Box::new(Ampa::named(a, b, cfg, Some("syn")).unwrap())
+            },
+        },
+        SynCase {
             name: "GABAa dense All2All with self, euler",
             n_pre: Some(12),
             make: |a, b| {
@@ -1249,7 +1396,8 @@ fn syn_cases() -> Vec<SynCase> {
 }
 
 /// Every synapse kernel (both kinetics, every communication form, scalar and per-synapse
-/// weights, delays shared and per neuron, COBA and CUBA, several methods), in a batch of 2:
+/// weights, delays shared and per neuron, COBA and CUBA, STP and STD, several methods), in a
+/// batch of 2:
 /// PoissonGroup(12, 300 Hz) (or the LIF itself) → synapse → LIF(10), 120 steps of 0.5 ms,
 /// fused vs composed.
 ///
