@@ -133,8 +133,9 @@ pub struct Connectivity {
     structure: Structure,
     pre: Vec<u32>,
     post: Vec<u32>,
-    /// `order[k]` = canonical (CSR) position of the k-th synapse in the connector's order.
-    order: Vec<usize>,
+    /// `order[k]` = canonical (CSR) position of the k-th synapse in the connector's order;
+    /// `None` when the connector's order already is CSR order.
+    order: Option<Vec<usize>>,
 }
 
 fn idx32(i: usize, what: &str) -> Result<u32> {
@@ -214,18 +215,27 @@ impl Connectivity {
         let mut structure = Structure::General;
         let pairs: Vec<(usize, usize)> = match conn {
             Connector::All2All { include_self } => {
-                structure = Structure::All2All {
-                    include_self: *include_self,
-                };
-                let mut v = Vec::with_capacity(n_pre * n_post);
+                // Built straight in CSR order: no pairs to sort, none repeated.
+                let (mut pre, mut post) = (Vec::new(), Vec::new());
                 for i in 0..n_pre {
+                    let i32_ = idx32(i, "conn")?;
                     for j in 0..n_post {
                         if *include_self || i != j {
-                            v.push((i, j));
+                            pre.push(i32_);
+                            post.push(idx32(j, "conn")?);
                         }
                     }
                 }
-                v
+                return Ok(Connectivity {
+                    n_pre,
+                    n_post,
+                    structure: Structure::All2All {
+                        include_self: *include_self,
+                    },
+                    pre,
+                    post,
+                    order: None,
+                });
             }
             Connector::One2One => {
                 if n_pre != n_post {
@@ -343,13 +353,21 @@ impl Connectivity {
         n_post: usize,
         structure: Structure,
     ) -> Result<Self> {
+        // Most connectors list their pairs in CSR order already; only then is no
+        // permutation kept.
+        let sorted = pairs.windows(2).all(|w| w[0].0 <= w[1].0);
         let mut order: Vec<usize> = (0..pairs.len()).collect();
-        order.sort_by_key(|&k| pairs[k].0);
-        // `order` now lists connector positions in CSR order; invert it.
-        let mut canonical = vec![0usize; pairs.len()];
-        for (c, &k) in order.iter().enumerate() {
-            canonical[k] = c;
-        }
+        let canonical = if sorted {
+            None
+        } else {
+            order.sort_by_key(|&k| pairs[k].0);
+            // `order` now lists connector positions in CSR order; invert it.
+            let mut canonical = vec![0usize; pairs.len()];
+            for (c, &k) in order.iter().enumerate() {
+                canonical[k] = c;
+            }
+            Some(canonical)
+        };
         let mut pre = Vec::with_capacity(pairs.len());
         let mut post = Vec::with_capacity(pairs.len());
         for &k in &order {
@@ -433,8 +451,13 @@ impl Connectivity {
         let nnz = self.nnz();
         if values.len() == nnz {
             let mut out = vec![0.0; nnz];
-            for (k, v) in values.iter().enumerate() {
-                out[self.order[k]] = *v;
+            match &self.order {
+                Some(order) => {
+                    for (k, v) in values.iter().enumerate() {
+                        out[order[k]] = *v;
+                    }
+                }
+                None => out.copy_from_slice(values),
             }
             Ok(out)
         } else if values.len() == self.n_pre * self.n_post {
