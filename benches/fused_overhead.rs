@@ -6,10 +6,10 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
-#[path = "plain_loops.rs"]
-mod plain_loops;
 #[path = "fused_models.rs"]
 mod fused_models;
+#[path = "plain_loops.rs"]
+mod plain_loops;
 
 use brainburn::dynamics::StepTime;
 use plain_loops::{Cephes, Libm};

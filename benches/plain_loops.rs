@@ -124,7 +124,8 @@ impl Lif {
 
     /// One exp_auto step of BrainPy's LIF (V_rest 0, R 1, τ 10, τ_ref 0, V_th 20, V_reset −5).
     pub fn step(&mut self, t: f32, dt: f64) {
-        let (v_rest, r, tau, tau_ref, v_th, v_reset) = (0.0f32, 1.0f32, 10.0f32, 0.0f32, 20.0f32, -5.0f32);
+        let (v_rest, r, tau, tau_ref, v_th, v_reset) =
+            (0.0f32, 1.0f32, 10.0f32, 0.0f32, 20.0f32, -5.0f32);
         let c = ((-dt / 10.0).exp_m1() / (-dt / 10.0) * dt) as f32;
         for j in 0..self.v.len() {
             let v = self.v[j];
@@ -154,7 +155,9 @@ pub struct Wb {
 impl Wb {
     pub fn new(n: usize) -> Self {
         Wb {
-            v: (0..n).map(|j| -70.0 + 20.0 * (j as f32 / n as f32)).collect(),
+            v: (0..n)
+                .map(|j| -70.0 + 20.0 * (j as f32 / n as f32))
+                .collect(),
             h: vec![0.6; n],
             n: vec![0.32; n],
             spike: vec![false; n],
@@ -164,8 +167,9 @@ impl Wb {
 
     /// One exp_auto step with BrainPy's default parameters (the fused kernel's arithmetic).
     pub fn step<X: Exp>(&mut self, dt: f32) {
-        let (e_na, g_na, e_k, g_k, e_l, g_l, phi, inv_c, v_th) =
-            (55.0f32, 35.0f32, -90.0f32, 9.0f32, -65.0f32, 0.1f32, 5.0f32, 1.0f32, 20.0f32);
+        let (e_na, g_na, e_k, g_k, e_l, g_l, phi, inv_c, v_th) = (
+            55.0f32, 35.0f32, -90.0f32, 9.0f32, -65.0f32, 0.1f32, 5.0f32, 1.0f32, 20.0f32,
+        );
         let (e01, e07) = (0.1f32.exp(), 0.7f32.exp());
         for j in 0..self.v.len() {
             let (v, h, n, i) = (self.v[j], self.h[j], self.n[j], self.input[j]);
@@ -217,7 +221,9 @@ pub struct Hh {
 impl Hh {
     pub fn new(n: usize) -> Self {
         Hh {
-            v: (0..n).map(|j| -70.0 + 10.0 * (j as f32 / n as f32)).collect(),
+            v: (0..n)
+                .map(|j| -70.0 + 10.0 * (j as f32 / n as f32))
+                .collect(),
             m: vec![0.05; n],
             h: vec![0.6; n],
             n: vec![0.32; n],
@@ -228,8 +234,9 @@ impl Hh {
 
     /// One exp_auto step with BrainPy's default parameters (the fused kernel's arithmetic).
     pub fn step<X: Exp>(&mut self, dt: f32) {
-        let (e_na, g_na, e_k, g_k, e_l, g_l, inv_c, v_th) =
-            (50.0f32, 120.0f32, -77.0f32, 36.0f32, -54.387f32, 0.03f32, 1.0f32, 20.0f32);
+        let (e_na, g_na, e_k, g_k, e_l, g_l, inv_c, v_th) = (
+            50.0f32, 120.0f32, -77.0f32, 36.0f32, -54.387f32, 0.03f32, 1.0f32, 20.0f32,
+        );
         let (e05, e_15) = (0.5f32.exp(), (-1.5f32).exp());
         let gate = |x: f32, a: f32, b: f32| {
             let f = a * (1.0 - x) - b * x;

@@ -42,7 +42,9 @@ fn main() {
         brainburn::fused::simd::has_avx512(),
         brainburn::fused::simd::has_avx2()
     );
-    println!("| model | N | fused (µs/step) | plain loop (µs/step) | fused/plain | plain loop, libm exp (µs/step) | fused/plain_libm |");
+    println!(
+        "| model | N | fused (µs/step) | plain loop (µs/step) | fused/plain | plain loop, libm exp (µs/step) | fused/plain_libm |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for model in ["lif", "wb", "hh"] {
         for n in [1_000usize, 10_000, 100_000] {

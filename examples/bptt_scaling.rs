@@ -150,7 +150,11 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     );
     for (label, sliced, ts) in [
         ("per-step tensors", false, vec![200, 400, 800, 1600]),
-        ("sliced [T,B,N] input (pitfall)", true, vec![200, 400, 800, 1600]),
+        (
+            "sliced [T,B,N] input (pitfall)",
+            true,
+            vec![200, 400, 800, 1600],
+        ),
     ] {
         println!("\n{label}:");
         println!(

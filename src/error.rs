@@ -86,7 +86,11 @@ pub enum Error {
     /// A network file that cannot be used: `field` is the dotted path of the offending entry
     /// (e.g. `groups.E.tau`), `line` its 1-based line when the parser knows it.
     #[error("network file{}: `{field}`: {reason}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
-    NetworkFile { field: String, line: Option<usize>, reason: String },
+    NetworkFile {
+        field: String,
+        line: Option<usize>,
+        reason: String,
+    },
 
     /// Input/output errors with the path involved.
     #[error("i/o error on `{path}`: {source}")]

@@ -1,8 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 pub mod backend;
-pub mod cli;
 pub mod channel;
+pub mod cli;
 pub mod datasets;
 pub mod dynamics;
 pub mod error;
@@ -27,15 +27,17 @@ pub mod state_dict;
 pub mod surrogate;
 pub mod synapse;
 pub mod tensor_io;
-pub mod workloads;
 pub mod train;
+pub mod workloads;
 
 pub use burn;
 
 /// The names most programs need.
 pub mod prelude {
     pub use crate::backend::{BackendKind, Ctx, Precision};
-    pub use crate::channel::{Channel, ChannelParams, IKHH1952, IKTM1991, IL, INaHH1952, INaTM1991};
+    pub use crate::channel::{
+        Channel, ChannelParams, IKHH1952, IKTM1991, IL, INaHH1952, INaTM1991,
+    };
     pub use crate::dynamics::{Dynamics, StepTime};
     pub use crate::error::{Error, Result};
     pub use crate::geometry::Geometry;
@@ -44,13 +46,13 @@ pub mod prelude {
     pub use crate::mode::Mode;
     pub use crate::monitor::Monitors;
     pub use crate::network::Network;
-    pub use crate::runner::{InputValue, Runner};
     pub use crate::neuron::*;
     pub use crate::param::{ParamSpec, trainable};
+    pub use crate::runner::{InputValue, Runner};
     pub use crate::spikes::Spikes;
     pub use crate::surrogate::{SpikeFunction, Surrogate, SurrogateFunction, TwoInputSurrogate};
     pub use crate::synapse::{
-        Ampa, AmpaConfig, CompMethod, Connector, DelayStep, Exponential, ExponentialConfig,
-        Gabaa, GabaaConfig, Output, ShortTermPlasticity, Synapse,
+        Ampa, AmpaConfig, CompMethod, Connector, DelayStep, Exponential, ExponentialConfig, Gabaa,
+        GabaaConfig, Output, ShortTermPlasticity, Synapse,
     };
 }

@@ -335,9 +335,10 @@ pub fn read_float<E: HostFloat>(core: &Core, key: &str) -> Result<Vec<E>> {
 pub fn read_spikes(core: &Core, key: &str) -> Result<Vec<bool>> {
     match core.states.get(key) {
         StateTensor::Bool(t) => crate::tensor_io::to_bool_vec(t.clone()),
-        StateTensor::Float(t) => {
-            Ok(crate::tensor_io::to_f64_vec(t.clone())?.into_iter().map(|x| x > 0.0).collect())
-        }
+        StateTensor::Float(t) => Ok(crate::tensor_io::to_f64_vec(t.clone())?
+            .into_iter()
+            .map(|x| x > 0.0)
+            .collect()),
     }
 }
 

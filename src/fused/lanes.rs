@@ -724,9 +724,15 @@ mod avx {
             use cephes::*;
             unsafe {
                 // The variable as the second operand: min/max return it when it is NaN.
-                let x = _mm256_min_ps(_mm256_set1_ps(HI), _mm256_max_ps(_mm256_set1_ps(LO), self.0));
+                let x = _mm256_min_ps(
+                    _mm256_set1_ps(HI),
+                    _mm256_max_ps(_mm256_set1_ps(LO), self.0),
+                );
                 let magic = _mm256_set1_ps(MAGIC);
-                let tm = _mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(std::f32::consts::LOG2_E)), magic);
+                let tm = _mm256_add_ps(
+                    _mm256_mul_ps(x, _mm256_set1_ps(std::f32::consts::LOG2_E)),
+                    magic,
+                );
                 let n = _mm256_sub_ps(tm, magic);
                 let ni = _mm256_sub_epi32(_mm256_castps_si256(tm), _mm256_castps_si256(magic));
                 let r = _mm256_sub_ps(
@@ -946,9 +952,15 @@ mod avx512 {
             use cephes::*;
             unsafe {
                 // The variable as the second operand: min/max return it when it is NaN.
-                let x = _mm512_min_ps(_mm512_set1_ps(HI), _mm512_max_ps(_mm512_set1_ps(LO), self.0));
+                let x = _mm512_min_ps(
+                    _mm512_set1_ps(HI),
+                    _mm512_max_ps(_mm512_set1_ps(LO), self.0),
+                );
                 let magic = _mm512_set1_ps(MAGIC);
-                let tm = _mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E)), magic);
+                let tm = _mm512_add_ps(
+                    _mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E)),
+                    magic,
+                );
                 let n = _mm512_sub_ps(tm, magic);
                 let ni = _mm512_sub_epi32(_mm512_castps_si512(tm), _mm512_castps_si512(magic));
                 let r = _mm512_sub_ps(
@@ -1023,7 +1035,9 @@ mod tests {
 
     #[test]
     fn exprel_lanes_match_the_f64_reference() {
-        for x in [0.0, 1e-9, -1e-4, 0.3, -0.49, 0.51, -0.99, 1.01, -2.0, 7.5, -30.0] {
+        for x in [
+            0.0, 1e-9, -1e-4, 0.3, -0.49, 0.51, -0.99, 1.01, -2.0, 7.5, -30.0,
+        ] {
             let want = Real::exprel(x);
             let got = F32x8::splat(x as f32).exprel().0[0] as f64;
             assert!(((got - want) / want).abs() < 3e-7, "x={x}: {got} vs {want}");

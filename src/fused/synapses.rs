@@ -140,7 +140,11 @@ impl<E: HostFloat> HostComm<E> {
                 let w = w.at(0);
                 let count = s.iter().filter(|&&b| b).count() as f64;
                 for (j, o) in out.iter_mut().enumerate() {
-                    let c = if *include_self || !s[j] { count } else { count - 1.0 };
+                    let c = if *include_self || !s[j] {
+                        count
+                    } else {
+                        count - 1.0
+                    };
                     *o = E::of(c) * w;
                 }
             }
@@ -355,7 +359,8 @@ impl HostDelay {
 
     /// `delay_buffer` for monitors and write-back (`None` without a buffer).
     pub fn var(&self) -> Option<HostSlice<'static, bool>> {
-        self.has_buffer().then(|| HostSlice::Bool(Cow::Owned(self.buffer())))
+        self.has_buffer()
+            .then(|| HostSlice::Bool(Cow::Owned(self.buffer())))
     }
 }
 
@@ -437,7 +442,15 @@ impl<E: HostFloat> HostStp<E> {
     /// One step with the spikes `s` (`rows × n_pre`): decay, spike updates; the release scale
     /// of each neuron (`u⁺·x⁻` for STP, `x⁻` for STD) is then in `self.scale`.
     fn step(&mut self, s: &[bool], n_pre: usize, method: Method, ts: &StepTime) {
-        E::run_lanes(self, StpStep { s, n_pre, method, ts });
+        E::run_lanes(
+            self,
+            StpStep {
+                s,
+                n_pre,
+                method,
+                ts,
+            },
+        );
     }
 
     fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
@@ -481,14 +494,26 @@ impl<L: Lanes> OdeSystem<L> for StpLanes<L> {
 
 impl<'a, E: HostFloat> LaneKernel<E, StpStep<'a>> for HostStp<E> {
     #[inline(always)]
-    fn run<L: Lanes<E = E>>(&mut self, StpStep { s, n_pre, method, ts }: StpStep<'a>) {
+    fn run<L: Lanes<E = E>>(
+        &mut self,
+        StpStep {
+            s,
+            n_pre,
+            method,
+            ts,
+        }: StpStep<'a>,
+    ) {
         let rows = s.len() / n_pre.max(1);
         let (z, one) = (E::of(0.0), E::of(1.0));
         self.scale.resize(s.len(), z);
         for row in 0..rows {
             let o = row * n_pre;
             for j in (0..n_pre).step_by(L::N) {
-                let sf = L::blend(L::load_bools(&s[o..o + n_pre], j), L::splat(one), L::splat(z));
+                let sf = L::blend(
+                    L::load_bools(&s[o..o + n_pre], j),
+                    L::splat(one),
+                    L::splat(z),
+                );
                 let big_u: L = self.big_u.lanes(j);
                 let tau_d: L = self.tau_d.lanes(j);
                 let x = L::load(&self.x[o..o + n_pre], j, one);
@@ -498,14 +523,22 @@ impl<'a, E: HostFloat> LaneKernel<E, StpStep<'a>> for HostStp<E> {
                         None => L::splat(one),
                     };
                     let u = L::load(&self.u[o..o + n_pre], j, z);
-                    let sys = StpLanes { tau_f, tau_d, facilitation: true };
+                    let sys = StpLanes {
+                        tau_f,
+                        tau_d,
+                        facilitation: true,
+                    };
                     let [u_dec, x_dec] = integrate_array(&sys, method, [u, x], ts.t, ts.dt);
                     let (u1, x1, sc) = stp_spike(u_dec, x_dec, sf, big_u);
                     u1.store(&mut self.u[o..o + n_pre], j);
                     x1.store(&mut self.x[o..o + n_pre], j);
                     sc.store(&mut self.scale[o..o + n_pre], j);
                 } else {
-                    let sys = StpLanes { tau_f: tau_d, tau_d, facilitation: false };
+                    let sys = StpLanes {
+                        tau_f: tau_d,
+                        tau_d,
+                        facilitation: false,
+                    };
                     let [x_dec] = integrate_array(&sys, method, [x], ts.t, ts.dt);
                     let (x1, sc) = std_spike(x_dec, sf, big_u);
                     x1.store(&mut self.x[o..o + n_pre], j);
@@ -671,13 +704,8 @@ impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a, E>> for GatingKernel<E> {
                     let a = -a_tt - beta;
                     g + (a * ts.dt).exprel() * ts.dt * f
                 } else {
-                    let [x] = integrate_array(
-                        &GatingLanes { alpha, beta, tt },
-                        method,
-                        [g],
-                        ts.t,
-                        ts.dt,
-                    );
+                    let [x] =
+                        integrate_array(&GatingLanes { alpha, beta, tt }, method, [g], ts.t, ts.dt);
                     x
                 };
                 g1.store(gr, j);
@@ -690,11 +718,7 @@ impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a, E>> for GatingKernel<E> {
 }
 
 /// Runs `f` with the spikes a synapse sees this step (through its delay line).
-fn with_delayed<R>(
-    delay: &mut HostDelay,
-    current: &[bool],
-    f: impl FnOnce(&[bool]) -> R,
-) -> R {
+fn with_delayed<R>(delay: &mut HostDelay, current: &[bool], f: impl FnOnce(&[bool]) -> R) -> R {
     if delay.read(current) {
         f(current)
     } else {

@@ -7,12 +7,12 @@ mod leaky;
 mod lif;
 pub mod wang_buzsaki;
 
-pub use input_groups::{PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig};
-pub use leaky::{LeakyIntegrator, LeakyIntegratorConfig};
-pub use lif::{Lif, LifConfig, SpikeReset};
-pub(crate) use lif::lif_dv;
 pub use cond_neu_group::{CondNeuGroup, CondNeuGroupConfig};
 pub use hh::{Hh, HhConfig};
+pub use input_groups::{PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig};
+pub use leaky::{LeakyIntegrator, LeakyIntegratorConfig};
+pub(crate) use lif::lif_dv;
+pub use lif::{Lif, LifConfig, SpikeReset};
 pub use wang_buzsaki::{WangBuzsakiConfig, WangBuzsakiModel};
 
 use burn::tensor::{Bool, Tensor};

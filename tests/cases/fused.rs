@@ -90,7 +90,10 @@ fn only_gradient_free_cpu_runs_are_eligible() {
         let mut net = Network::new(&ad, Mode::NonBatching).unwrap();
         net.add(Lif::new(4, LifConfig::default(), &ad, Mode::NonBatching).unwrap())
             .unwrap();
-        assert!(eligible(&net), "{backend}: autodiff device, nothing trainable");
+        assert!(
+            eligible(&net),
+            "{backend}: autodiff device, nothing trainable"
+        );
         let cfg = LifConfig {
             tau: trainable(10.0),
             ..Default::default()
@@ -98,7 +101,10 @@ fn only_gradient_free_cpu_runs_are_eligible() {
         let mut net = Network::new(&ad, Mode::NonBatching).unwrap();
         net.add(Lif::new(4, cfg, &ad, Mode::NonBatching).unwrap())
             .unwrap();
-        assert!(!eligible(&net), "{backend}: trainable tau on an autodiff device");
+        assert!(
+            !eligible(&net),
+            "{backend}: trainable tau on an autodiff device"
+        );
 
         let mode = Mode::Training { batch_size: 2 };
         let mut net = Network::new(&ad, mode).unwrap();
@@ -165,12 +171,22 @@ fn members_without_host_kernels_run_on_the_composed_path() {
             ("IL", Box::new(UserLeak)),
         ];
         net.add(
-            CondNeuGroup::named(4, CondNeuGroupConfig::default(), channels, Some("g"), &c, Mode::NonBatching)
-                .unwrap(),
+            CondNeuGroup::named(
+                4,
+                CondNeuGroupConfig::default(),
+                channels,
+                Some("g"),
+                &c,
+                Mode::NonBatching,
+            )
+            .unwrap(),
         )
         .unwrap();
         assert!(eligible(&net));
-        assert!(!supported(&net).unwrap(), "{backend}: a user channel has no host form");
+        assert!(
+            !supported(&net).unwrap(),
+            "{backend}: a user channel has no host form"
+        );
         let run = |fused: bool| {
             let mut n = net.clone();
             let m = Runner::new(&mut n, 0.01)
@@ -200,7 +216,10 @@ fn lif_net(c: &Ctx, n: usize) -> Network {
         v_rest: (-60.0).into(),
         v_reset: (-65.0).into(),
         v_th: Initializer::uniform(-52.0, -48.0, 3).into(),
-        r: (0..n).map(|j| 1.0 + 0.01 * j as f64).collect::<Vec<_>>().into(),
+        r: (0..n)
+            .map(|j| 1.0 + 0.01 * j as f64)
+            .collect::<Vec<_>>()
+            .into(),
         tau: Initializer::uniform(8.0, 25.0, 4).into(),
         tau_ref: 2.0.into(),
         v_initializer: Initializer::uniform(-65.0, -50.0, 5),
@@ -219,7 +238,10 @@ fn lif_inputs(c: &Ctx, n: usize) -> impl Fn(Runner<'_>) -> Runner<'_> {
     move |r: Runner<'_>| {
         r.input("lif", InputValue::Constant(15.0))
             .unwrap()
-            .input("lif", InputValue::PerNeuron((0..n).map(|j| j as f64 * 0.05).collect()))
+            .input(
+                "lif",
+                InputValue::PerNeuron((0..n).map(|j| j as f64 * 0.05).collect()),
+            )
             .unwrap()
             .input(
                 "lif",
@@ -273,7 +295,10 @@ fn lif_fused_equals_composed() {
             "{backend}: spikes"
         );
         let spikes = ma.spike_events("lif.spike").unwrap().len();
-        assert!(spikes > 3 * n * 3, "{backend}: the run fires ({spikes} spikes)");
+        assert!(
+            spikes > 3 * n * 3,
+            "{backend}: the run fires ({spikes} spikes)"
+        );
         let d = assert_close(
             &format!("{backend} V"),
             &host(&mb, "lif.V"),
@@ -293,7 +318,9 @@ fn lif_fused_equals_composed() {
         );
         assert_states_close(&a, &b, tol_v, &format!("{backend} final"));
         assert_eq!(a.step_index(), b.step_index());
-        println!("lif fused vs composed on {backend} {PRECISION}: {spikes} spikes identical, max |ΔV| {d:e}");
+        println!(
+            "lif fused vs composed on {backend} {PRECISION}: {spikes} spikes identical, max |ΔV| {d:e}"
+        );
     }
 }
 
@@ -524,11 +551,19 @@ fn wb_fi_curve_case_b_through_the_fused_runner() {
                     match PRECISION {
                         Precision::F64 => {
                             let (d, k) = max_rel_diff(&got, &want, floor);
-                            assert!(d <= 1e-6, "{backend} {label} {key} I={tag}: rel err {d:e} at step {k}");
+                            assert!(
+                                d <= 1e-6,
+                                "{backend} {label} {key} I={tag}: rel err {d:e} at step {k}"
+                            );
                         }
                         Precision::F32 => {
                             let t = f32_trace_tolerance(&early_file, &column_name, &want);
-                            assert_close(&format!("{backend} {label} {key} I={tag}"), &got, &want, t);
+                            assert_close(
+                                &format!("{backend} {label} {key} I={tag}"),
+                                &got,
+                                &want,
+                                t,
+                            );
                         }
                     }
                 }
@@ -569,7 +604,10 @@ fn wb_net(c: &Ctx, method: Method, noise: bool) -> Network {
     let n = 23;
     let cfg = WangBuzsakiConfig {
         g_na: Initializer::uniform(30.0, 40.0, 1).into(),
-        c: (0..n).map(|j| 0.9 + 0.01 * j as f64).collect::<Vec<_>>().into(),
+        c: (0..n)
+            .map(|j| 0.9 + 0.01 * j as f64)
+            .collect::<Vec<_>>()
+            .into(),
         v_initializer: Initializer::uniform(-80.0, 30.0, 2),
         h_initializer: Initializer::uniform(0.1, 0.9, 3),
         n_initializer: Initializer::uniform(0.05, 0.7, 4),
@@ -634,7 +672,12 @@ fn wb_fused_equals_composed_for_every_method() {
                     tv,
                 );
                 for key in ["wb.h", "wb.n"] {
-                    assert_close(&format!("{what} {key}"), &host(&mb, key), &host(&ma, key), tg);
+                    assert_close(
+                        &format!("{what} {key}"),
+                        &host(&mb, key),
+                        &host(&ma, key),
+                        tg,
+                    );
                 }
                 let sa = ma.spike_events("wb.spike").unwrap();
                 assert_eq!(sa, mb.spike_events("wb.spike").unwrap(), "{what}: spikes");
@@ -676,7 +719,10 @@ fn hh_fused_equals_composed_for_every_method() {
             for noise in [false, true] {
                 let cfg = HhConfig {
                     g_na: Initializer::uniform(100.0, 140.0, 1).into(),
-                    c: (0..n).map(|j| 0.9 + 0.01 * j as f64).collect::<Vec<_>>().into(),
+                    c: (0..n)
+                        .map(|j| 0.9 + 0.01 * j as f64)
+                        .collect::<Vec<_>>()
+                        .into(),
                     v_initializer: Initializer::uniform(-80.0, 30.0, 2),
                     noise: noise.then(|| 0.2.into()),
                     noise_seed: 5,
@@ -709,7 +755,12 @@ fn hh_fused_equals_composed_for_every_method() {
                     tv,
                 );
                 for key in ["hh.m", "hh.h", "hh.n"] {
-                    assert_close(&format!("{what} {key}"), &host(&mb, key), &host(&ma, key), tg);
+                    assert_close(
+                        &format!("{what} {key}"),
+                        &host(&mb, key),
+                        &host(&ma, key),
+                        tg,
+                    );
                 }
                 let sa = ma.spike_events("hh.spike").unwrap();
                 assert_eq!(sa, mb.spike_events("hh.spike").unwrap(), "{what}: spikes");
@@ -928,7 +979,10 @@ fn cond_neu_group_fused_equals_composed() {
                     ]
                 };
                 let cfg = CondNeuGroupConfig {
-                    c: (0..n).map(|j| 0.9 + 0.01 * j as f64).collect::<Vec<_>>().into(),
+                    c: (0..n)
+                        .map(|j| 0.9 + 0.01 * j as f64)
+                        .collect::<Vec<_>>()
+                        .into(),
                     a: 2e-3.into(),
                     v_initializer: Initializer::uniform(-80.0, 20.0, 2),
                     noise: Some(0.3.into()),
@@ -953,9 +1007,19 @@ fn cond_neu_group_fused_equals_composed() {
                 });
                 let what = format!("{backend} CondNeuGroup {method:?}/{k_method:?} TM={tm}");
                 let ((ma, a), (mb, b)) = both(&net, 0.01, 300, setup);
-                assert_close(&format!("{what} V"), &host(&mb, "g.V"), &host(&ma, "g.V"), tv);
+                assert_close(
+                    &format!("{what} V"),
+                    &host(&mb, "g.V"),
+                    &host(&ma, "g.V"),
+                    tv,
+                );
                 for key in ["g.INa.p", "g.IK.p"] {
-                    assert_close(&format!("{what} {key}"), &host(&mb, key), &host(&ma, key), tg);
+                    assert_close(
+                        &format!("{what} {key}"),
+                        &host(&mb, key),
+                        &host(&ma, key),
+                        tg,
+                    );
                 }
                 let sa = ma.spike_events("g.spike").unwrap();
                 assert_eq!(sa, mb.spike_events("g.spike").unwrap(), "{what}: spikes");
@@ -1158,29 +1222,35 @@ fn gabaa_case_d_through_the_fused_runner() {
                 }
                 out
             };
-            let compare = |what: &str, got: &[Vec<f64>], file: &str, upto: usize, tg: f64, tv: f64| {
-                let (hdr, want) = oracle_csv(file);
-                for (k, name) in [
-                    "g0", "g1", "g_post0", "g_post1", "V0", "V1", "input0", "input1",
-                ]
-                .iter()
-                .enumerate()
-                {
-                    let w = column(&hdr, &want, name)[..upto].to_vec();
-                    let g: Vec<f64> = got[..upto].iter().map(|r| r[k]).collect();
-                    let t = if name.starts_with('g') { tg } else { tv };
-                    assert_close(&format!("{what} {name}"), &g, &w, t);
-                }
-            };
+            let compare =
+                |what: &str, got: &[Vec<f64>], file: &str, upto: usize, tg: f64, tv: f64| {
+                    let (hdr, want) = oracle_csv(file);
+                    for (k, name) in [
+                        "g0", "g1", "g_post0", "g_post1", "V0", "V1", "input0", "input1",
+                    ]
+                    .iter()
+                    .enumerate()
+                    {
+                        let w = column(&hdr, &want, name)[..upto].to_vec();
+                        let g: Vec<f64> = got[..upto].iter().map(|r| r[k]).collect();
+                        let t = if name.starts_with('g') { tg } else { tv };
+                        assert_close(&format!("{what} {name}"), &g, &w, t);
+                    }
+                };
             let what = format!("{backend} {variant}");
             let mut net = build();
             assert!(supported(&net).unwrap(), "{what}: fused path");
             let got = rows(&[run(&mut net, steps)]);
             let n = steps as usize;
             match (PRECISION, delay) {
-                (Precision::F64, None) => {
-                    compare(&what, &got, &format!("d_gabaa_{variant}.csv"), n, 1e-9, 1e-9)
-                }
+                (Precision::F64, None) => compare(
+                    &what,
+                    &got,
+                    &format!("d_gabaa_{variant}.csv"),
+                    n,
+                    1e-9,
+                    1e-9,
+                ),
                 (Precision::F64, Some(_)) => {
                     let file = format!("d_gabaa_{variant}.csv");
                     compare(&what, &got, &file, 81, 1e-9, 1e-9);
@@ -1311,7 +1381,10 @@ fn syn_cases() -> Vec<SynCase> {
                 let cfg = AmpaConfig {
                     comp_method: CompMethod::Sparse,
                     g_max: Initializer::uniform(1.0, 8.0, 4).into(),
-                    alpha: (0..12).map(|i| 0.5 + 0.05 * i as f64).collect::<Vec<_>>().into(),
+                    alpha: (0..12)
+                        .map(|i| 0.5 + 0.05 * i as f64)
+                        .collect::<Vec<_>>()
+                        .into(),
                     output: Output::Cuba,
                     delay_step: Some(DelayStep::Steps(2)),
                     method: Method::Rk2,
@@ -1368,7 +1441,10 @@ fn syn_cases() -> Vec<SynCase> {
                     output: Output::coba(40.0),
                     delay_step: Some(DelayStep::Steps(1)),
                     stp: Some(ShortTermPlasticity::Stp {
-                        u: (0..12).map(|i| 0.1 + 0.03 * i as f64).collect::<Vec<_>>().into(),
+                        u: (0..12)
+                            .map(|i| 0.1 + 0.03 * i as f64)
+                            .collect::<Vec<_>>()
+                            .into(),
                         tau_f: 80.0.into(),
                         tau_d: 40.0.into(),
                     }),
@@ -1462,9 +1538,18 @@ fn synapses_fused_equal_composed() {
             let ((ma, a), (mb, b)) = both(&net, 0.5, 120, setup);
             let sa = ma.spike_events("post.spike").unwrap();
             assert_eq!(sa, mb.spike_events("post.spike").unwrap(), "{what}: spikes");
-            assert!(sa.len() > 10, "{what}: the postsynaptic group fires ({})", sa.len());
+            assert!(
+                sa.len() > 10,
+                "{what}: the postsynaptic group fires ({})",
+                sa.len()
+            );
             for key in ["post.V", "post.input", "syn.g"] {
-                assert_close(&format!("{what} {key}"), &host(&mb, key), &host(&ma, key), t);
+                assert_close(
+                    &format!("{what} {key}"),
+                    &host(&mb, key),
+                    &host(&ma, key),
+                    t,
+                );
             }
             assert_states_close(&a, &b, t, &what);
         }
@@ -1530,9 +1615,15 @@ fn benchmark_networks_fused_equal_composed() {
             ma.spike_events("wb.spike").unwrap().len() as f64,
             mb.spike_events("wb.spike").unwrap().len() as f64,
         );
-        assert!(ca > 2.0 * n as f64, "{backend} WB gamma fires ({ca} spikes)");
+        assert!(
+            ca > 2.0 * n as f64,
+            "{backend} WB gamma fires ({ca} spikes)"
+        );
         println!("WB gamma on {backend} {PRECISION}: {ca} composed vs {cb} fused spikes in 100 ms");
-        assert!((ca - cb).abs() <= 0.02 * ca, "{backend} WB gamma spikes {ca} vs {cb}");
+        assert!(
+            (ca - cb).abs() <= 0.02 * ca,
+            "{backend} WB gamma spikes {ca} vs {cb}"
+        );
 
         // COBA E/I.
         let (ne, ni) = (320, 80);
@@ -1602,8 +1693,13 @@ fn benchmark_networks_fused_equal_composed() {
                 mb.spike_events(key).unwrap().len() as f64,
             );
             assert!(ca > 50.0, "{backend} COBA {key} fires ({ca} spikes)");
-            println!("COBA on {backend} {PRECISION}: {key} {ca} composed vs {cb} fused spikes in 100 ms");
-            assert!((ca - cb).abs() <= 0.02 * ca, "{backend} COBA {key}: {ca} vs {cb}");
+            println!(
+                "COBA on {backend} {PRECISION}: {key} {ca} composed vs {cb} fused spikes in 100 ms"
+            );
+            assert!(
+                (ca - cb).abs() <= 0.02 * ca,
+                "{backend} COBA {key}: {ca} vs {cb}"
+            );
         }
     }
 }

@@ -8,11 +8,11 @@
 //! [`HostChannelKind`]) stay on the composed path.
 
 use super::{Step, noise_step, store_mask};
+use crate::backend::Precision;
 use crate::channel::{IKHH1952, IKTM1991, INaHH1952, INaTM1991};
 use crate::dynamics::{Core, StepTime};
 use crate::error::{Error, Result};
 use crate::fused::host::{HParam, HostFloat, HostGroup, HostSlice, read_float, read_spikes};
-use crate::backend::Precision;
 use crate::fused::lanes::{Lanes, exprel_lazy, x_over_expm1_pair};
 use crate::fused::simd::LaneKernel;
 use crate::integrate::{Method, OdeSystem, integrate_array};
@@ -152,22 +152,18 @@ impl<L: Lanes> OdeSystem<L> for GateLanes<L> {
 #[inline(always)]
 fn rates<L: Lanes>(kind: HostChannelKind, gate: usize, v: L, v_sh: L) -> (L, L) {
     match (kind, gate) {
-        (HostChannelKind::INaHH1952, 0) => (
-            INaHH1952::f_p_alpha(v, v_sh),
-            INaHH1952::f_p_beta(v, v_sh),
-        ),
-        (HostChannelKind::INaHH1952, _) => (
-            INaHH1952::f_q_alpha(v, v_sh),
-            INaHH1952::f_q_beta(v, v_sh),
-        ),
-        (HostChannelKind::INaTM1991, 0) => (
-            INaTM1991::f_p_alpha(v, v_sh),
-            INaTM1991::f_p_beta(v, v_sh),
-        ),
-        (HostChannelKind::INaTM1991, _) => (
-            INaTM1991::f_q_alpha(v, v_sh),
-            INaTM1991::f_q_beta(v, v_sh),
-        ),
+        (HostChannelKind::INaHH1952, 0) => {
+            (INaHH1952::f_p_alpha(v, v_sh), INaHH1952::f_p_beta(v, v_sh))
+        }
+        (HostChannelKind::INaHH1952, _) => {
+            (INaHH1952::f_q_alpha(v, v_sh), INaHH1952::f_q_beta(v, v_sh))
+        }
+        (HostChannelKind::INaTM1991, 0) => {
+            (INaTM1991::f_p_alpha(v, v_sh), INaTM1991::f_p_beta(v, v_sh))
+        }
+        (HostChannelKind::INaTM1991, _) => {
+            (INaTM1991::f_q_alpha(v, v_sh), INaTM1991::f_q_beta(v, v_sh))
+        }
         (HostChannelKind::IKHH1952, _) => {
             (IKHH1952::f_p_alpha(v, v_sh), IKHH1952::f_p_beta(v, v_sh))
         }
@@ -201,10 +197,9 @@ fn rates_inline<L: Lanes>(kind: HostChannelKind, gate: usize, v: L, v_sh: L) -> 
             ((d + 20.0) * (-1.0 / 20.0)).exp() * 0.07,
             (((d - 10.0) * -0.1).exp() + 1.0).recip(),
         ),
-        (HostChannelKind::INaTM1991, 0) => (
-            xm1((-d + 13.0) * 0.25) * 1.28,
-            xm1((d - 40.0) * 0.2) * 1.4,
-        ),
+        (HostChannelKind::INaTM1991, 0) => {
+            (xm1((-d + 13.0) * 0.25) * 1.28, xm1((d - 40.0) * 0.2) * 1.4)
+        }
         (HostChannelKind::INaTM1991, _) => (
             ((-d + 17.0) * (1.0 / 18.0)).exp() * 0.128,
             (((d - 40.0) * -0.2).exp() + 1.0).recip() * 4.0,
@@ -262,7 +257,9 @@ impl<E: HostFloat> CondKernel<E> {
         } else if a.len() == 1 {
             Some(HParam::Scalar(E::of(1e-3 / a[0])))
         } else {
-            Some(HParam::PerNeuron(a.iter().map(|&x| E::of(1e-3 / x)).collect()))
+            Some(HParam::PerNeuron(
+                a.iter().map(|&x| E::of(1e-3 / x)).collect(),
+            ))
         };
         let mut hosts = Vec::new();
         for ch in channels {
@@ -331,7 +328,10 @@ impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for CondKernel<E> {
                         HostChannelKind::INaHH1952 | HostChannelKind::INaTM1991 => {
                             // p³ = p·p² (`powi`'s order)
                             let p = L::load(&ch.gates[0][o..o + num], j, E::of(0.5));
-                            (p * (p * p), L::load(&ch.gates[1][o..o + num], j, E::of(0.5)))
+                            (
+                                p * (p * p),
+                                L::load(&ch.gates[1][o..o + num], j, E::of(0.5)),
+                            )
                         }
                         HostChannelKind::IKHH1952 | HostChannelKind::IKTM1991 => {
                             // p⁴ = (p²)²
@@ -409,7 +409,14 @@ impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for CondKernel<E> {
 impl<E: HostFloat> HostGroup<E> for CondKernel<E> {
     fn update(&mut self, ts: &StepTime, input: &[E]) {
         if let Some(sigma) = &self.noise {
-            noise_step(sigma, self.noise_seed, ts, self.rows, self.num, &mut self.xi);
+            noise_step(
+                sigma,
+                self.noise_seed,
+                ts,
+                self.rows,
+                self.num,
+                &mut self.xi,
+            );
         }
         E::run_lanes(self, Step { ts, input });
     }

@@ -242,7 +242,14 @@ impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for HhKernel<E> {
 impl<E: HostFloat> HostGroup<E> for HhKernel<E> {
     fn update(&mut self, ts: &StepTime, input: &[E]) {
         if let Some(sigma) = &self.noise {
-            noise_step(sigma, self.noise_seed, ts, self.rows, self.num, &mut self.xi);
+            noise_step(
+                sigma,
+                self.noise_seed,
+                ts,
+                self.rows,
+                self.num,
+                &mut self.xi,
+            );
         }
         E::run_lanes(self, Step { ts, input });
     }

@@ -75,12 +75,7 @@ struct Membrane<E> {
 }
 
 impl<E: HostFloat> Membrane<E> {
-    fn new(
-        core: &Core,
-        method: Method,
-        noise: Option<&NParam>,
-        noise_seed: u64,
-    ) -> Result<Self> {
+    fn new(core: &Core, method: Method, noise: Option<&NParam>, noise_seed: u64) -> Result<Self> {
         let rows = core.states.rows();
         let num = core.states.get("V").dims()[1];
         let tau_f64 = core.params.get("tau").host_values()?;
@@ -106,10 +101,16 @@ impl<E: HostFloat> Membrane<E> {
     /// Draws the step's noise and refreshes the `exp_auto` factor for `ts.dt`.
     fn prepare(&mut self, ts: &StepTime) {
         if let Some(sigma) = &self.noise {
-            noise_step(sigma, self.noise_seed, ts, self.rows, self.num, &mut self.xi);
+            noise_step(
+                sigma,
+                self.noise_seed,
+                ts,
+                self.rows,
+                self.num,
+                &mut self.xi,
+            );
         }
-        if self.method == Method::ExpAuto && self.factor.as_ref().is_none_or(|f| f.dt != ts.dt)
-        {
+        if self.method == Method::ExpAuto && self.factor.as_ref().is_none_or(|f| f.dt != ts.dt) {
             self.factor = Some(LinearFactor::new(&self.tau_f64, ts.dt));
         }
     }
@@ -157,7 +158,6 @@ impl<E: HostFloat> LeakyKernel<E> {
             m: Membrane::new(core, method, noise, noise_seed)?,
         })
     }
-
 }
 
 impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for LeakyKernel<E> {
@@ -228,7 +228,6 @@ impl<E: HostFloat> LifKernel<E> {
             m,
         })
     }
-
 }
 
 impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for LifKernel<E> {

@@ -154,9 +154,11 @@ impl<E: HostFloat> WbKernel<E> {
             phi: hp("phi")?,
             c,
         };
-        let all_scalar = [&p.e_na, &p.g_na, &p.e_k, &p.g_k, &p.e_l, &p.g_l, &p.phi, &p.c]
-            .iter()
-            .all(|q| q.scalar().is_some());
+        let all_scalar = [
+            &p.e_na, &p.g_na, &p.e_k, &p.g_k, &p.e_l, &p.g_l, &p.phi, &p.c,
+        ]
+        .iter()
+        .all(|q| q.scalar().is_some());
         Ok(WbKernel {
             inv_c,
             all_scalar,
@@ -247,7 +249,14 @@ impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for WbKernel<E> {
 impl<E: HostFloat> HostGroup<E> for WbKernel<E> {
     fn update(&mut self, ts: &StepTime, input: &[E]) {
         if let Some(sigma) = &self.noise {
-            noise_step(sigma, self.noise_seed, ts, self.rows, self.num, &mut self.xi);
+            noise_step(
+                sigma,
+                self.noise_seed,
+                ts,
+                self.rows,
+                self.num,
+                &mut self.xi,
+            );
         }
         E::run_lanes(self, Step { ts, input });
     }
