@@ -80,7 +80,7 @@ fn child(steps: usize, sliced: bool) -> Result<()> {
     let mut vs = Vec::with_capacity(steps);
     for k in 0..steps {
         let x = match &all {
-            Some(a) => a.clone().slice([k..k + 1]).reshape([BATCH, N_IN]),
+            Some(a) => a.clone().narrow(0, k, 1).reshape([BATCH, N_IN]),
             None => ctx.tensor(input(k), [BATCH, N_IN]),
         };
         let ts = StepTime::new(k as u64, 1.0);

@@ -17,6 +17,7 @@ use crate::state::StateTensor;
 
 /// The value of an input over time.
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)] // one per runner input
 pub enum InputValue {
     /// The same value for every neuron at every step.
     Constant(f64),
@@ -209,13 +210,13 @@ impl<'a> Runner<'a> {
         if every == 0 {
             return Err(Error::arg(format!("{key}.every"), "must be at least 1"));
         }
-        if let Some(idx) = &indices {
-            if let Some(i) = idx.iter().find(|&&i| i >= cols) {
-                return Err(Error::arg(
-                    format!("{key}.indices"),
-                    format!("index {i} out of range for {cols} elements"),
-                ));
-            }
+        if let Some(idx) = &indices
+            && let Some(i) = idx.iter().find(|&&i| i >= cols)
+        {
+            return Err(Error::arg(
+                format!("{key}.indices"),
+                format!("index {i} out of range for {cols} elements"),
+            ));
         }
         if self.monitors.iter().any(|m| m.key == key) {
             return Err(Error::DuplicateName(key.to_string()));
@@ -247,10 +248,10 @@ impl<'a> Runner<'a> {
 
     /// The input of `spec` at run step `k` (time `t`), `None` when it adds nothing.
     fn input_tensor(&self, spec: &InputSpec, k: u64, t: f64) -> Option<Tensor<2>> {
-        if let InputValue::Section { start, stop, .. } = &spec.value {
-            if t < *start || t >= *stop {
-                return None;
-            }
+        if let InputValue::Section { start, stop, .. } = &spec.value
+            && (t < *start || t >= *stop)
+        {
+            return None;
         }
         if let Some(c) = &spec.cached {
             return Some(c.clone());
@@ -358,7 +359,7 @@ impl<'a> Runner<'a> {
             for (mi, m) in self.monitors.iter().enumerate() {
                 // Every k-th step: the steps k−1, 2k−1, ... (the states at multiples of k·dt),
                 // counted from step 0 of the network so that consecutive runs stay aligned.
-                if (k + 1) % m.every != 0 {
+                if !(k + 1).is_multiple_of(m.every) {
                     continue;
                 }
                 let member = self
@@ -382,10 +383,10 @@ impl<'a> Runner<'a> {
                 }
             }
             self.net.clear_input();
-            if let Some(pb) = &bar {
-                if n % 256 == 0 {
-                    pb.set_position(n);
-                }
+            if let Some(pb) = &bar
+                && n % 256 == 0
+            {
+                pb.set_position(n);
             }
         }
         if let Some(pb) = bar {

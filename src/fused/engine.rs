@@ -350,7 +350,7 @@ fn run_as<E: HostFloat>(
         for (mi, m) in monitors.iter().enumerate() {
             // The runner's rule: steps k with (k + 1) a multiple of `every`, counted from the
             // network's step 0.
-            if (k + 1) % m.every != 0 {
+            if !(k + 1).is_multiple_of(m.every) {
                 continue;
             }
             let view = match sources[mi] {
@@ -365,10 +365,10 @@ fn run_as<E: HostFloat>(
         for buf in host.inputs.iter_mut() {
             buf.fill(E::of(0.0));
         }
-        if let Some(pb) = progress {
-            if n % 256 == 0 {
-                pb.set_position(n);
-            }
+        if let Some(pb) = progress
+            && n % 256 == 0
+        {
+            pb.set_position(n);
         }
     }
 

@@ -643,9 +643,8 @@ mod avx {
                 unsafe { Avx8(_mm256_loadu_ps(src.as_ptr().add(i))) }
             } else {
                 let mut a = [pad; 8];
-                for k in 0..src.len().saturating_sub(i) {
-                    a[k] = src[i + k];
-                }
+                let n = src.len().saturating_sub(i);
+                a[..n].copy_from_slice(&src[i..i + n]);
                 Self::from_array(a)
             }
         }
@@ -655,9 +654,8 @@ mod avx {
                 unsafe { _mm256_storeu_ps(dst.as_mut_ptr().add(i), self.0) }
             } else {
                 let a = self.to_array();
-                for k in 0..dst.len().saturating_sub(i) {
-                    dst[i + k] = a[k];
-                }
+                let n = dst.len().saturating_sub(i);
+                dst[i..i + n].copy_from_slice(&a[..n]);
             }
         }
         #[inline(always)]
@@ -874,9 +872,8 @@ mod avx512 {
                 unsafe { Avx16(_mm512_loadu_ps(src.as_ptr().add(i))) }
             } else {
                 let mut a = [pad; 16];
-                for k in 0..src.len().saturating_sub(i) {
-                    a[k] = src[i + k];
-                }
+                let n = src.len().saturating_sub(i);
+                a[..n].copy_from_slice(&src[i..i + n]);
                 Self::from_array(a)
             }
         }
@@ -886,9 +883,8 @@ mod avx512 {
                 unsafe { _mm512_storeu_ps(dst.as_mut_ptr().add(i), self.0) }
             } else {
                 let a = self.to_array();
-                for k in 0..dst.len().saturating_sub(i) {
-                    dst[i + k] = a[k];
-                }
+                let n = dst.len().saturating_sub(i);
+                dst[i..i + n].copy_from_slice(&a[..n]);
             }
         }
         #[inline(always)]
@@ -1060,8 +1056,8 @@ mod tests {
         let xs = [0.0f32, 0.5, -0.9, 1.5, -3.0, 1e-6, 20.0, -0.999];
         let x = F32x8(xs);
         let (e, d) = exprel_pair(x, x.exp(), true);
-        for k in 0..8 {
-            let one = F32x8::splat(xs[k]);
+        for (k, &xk) in xs.iter().enumerate() {
+            let one = F32x8::splat(xk);
             let (e1, d1) = exprel_pair(one, one.exp(), true);
             assert_eq!(e.0[k], e1.0[0], "lane {k}");
             assert_eq!(d.0[k], d1.0[0], "lane {k}");

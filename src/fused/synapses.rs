@@ -69,13 +69,13 @@ impl<E: HostFloat> HostComm<E> {
             HostConn::One2One => n_post,
             _ => 1,
         };
-        if let HParam::PerNeuron(v) = &w {
-            if v.len() != nnz || matches!(conn, HostConn::All2All { .. } | HostConn::Empty) {
-                return Err(Error::arg(
-                    "g_max",
-                    format!("{} weights for a connectivity of {nnz} synapses", v.len()),
-                ));
-            }
+        if let HParam::PerNeuron(v) = &w
+            && (v.len() != nnz || matches!(conn, HostConn::All2All { .. } | HostConn::Empty))
+        {
+            return Err(Error::arg(
+                "g_max",
+                format!("{} weights for a connectivity of {nnz} synapses", v.len()),
+            ));
         }
         Ok(HostComm {
             conn,

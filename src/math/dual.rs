@@ -88,6 +88,8 @@ impl<R: Real> Mul for Dual<R> {
 
 impl<R: Real> Div for Dual<R> {
     type Output = Self;
+    // The quotient rule multiplies.
+    #[allow(clippy::suspicious_arithmetic_impl)]
     fn div(self, o: Self) -> Self {
         let q = self.v / o.v.clone();
         // d(a/b) = (da - q db) / b

@@ -10,6 +10,9 @@ use super::real::{EXPREL_TAYLOR, Real};
 /// they meet a tensor, so a scalar parameter costs no broadcast. Tensors broadcast
 /// (`[1, num]` parameters against `[batch, num]` states).
 #[derive(Clone, Debug)]
+// A host scalar is the common case of a parameter; boxing the tensor would cost an allocation
+// per operation.
+#[allow(clippy::large_enum_variant)]
 pub enum TVal {
     /// A host constant.
     S(f64),

@@ -140,12 +140,11 @@ pub(crate) fn field_from_message(msg: &str) -> String {
     ]
     .iter()
     .any(|p| msg.starts_with(p));
-    if about_a_field {
-        if let Some(start) = msg.find('`') {
-            if let Some(len) = msg[start + 1..].find('`') {
-                return msg[start + 1..start + 1 + len].to_string();
-            }
-        }
+    if about_a_field
+        && let Some(start) = msg.find('`')
+        && let Some(len) = msg[start + 1..].find('`')
+    {
+        return msg[start + 1..start + 1 + len].to_string();
     }
     "syntax".to_string()
 }

@@ -23,13 +23,14 @@ pub(crate) fn inject(table: &mut toml::Table, file_seed: u64, path: &str) {
         .get("kind")
         .and_then(|k| k.as_str())
         .map(str::to_string);
-    if let Some(kind) = kind {
-        if SEEDED_KINDS.contains(&kind.as_str()) && !table.contains_key("seed") {
-            table.insert(
-                "seed".into(),
-                toml::Value::Integer(seed_value(file_seed, path)),
-            );
-        }
+    if let Some(kind) = kind
+        && SEEDED_KINDS.contains(&kind.as_str())
+        && !table.contains_key("seed")
+    {
+        table.insert(
+            "seed".into(),
+            toml::Value::Integer(seed_value(file_seed, path)),
+        );
     }
     for (k, v) in table.iter_mut() {
         match v {

@@ -341,7 +341,7 @@ impl NeuronGroup for CondNeuGroup {
             .collect();
         // I·(1e−3/A); the factor is exactly 1 for the default A = 1e−3 (then skipped).
         let i = match TVal::S(1e-3) / core.params.tval("A") {
-            TVal::S(f) if f == 1.0 => TVal::T(core.states.f("input")),
+            TVal::S(1.0) => TVal::T(core.states.f("input")),
             scale => TVal::T(core.states.f("input")) * scale,
         };
         let membrane = MembraneOde {

@@ -41,6 +41,7 @@ pub enum CompMethod {
 
 /// What a communication layer is applied to.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // short-lived, built once per step
 pub(crate) enum CommInput {
     /// Float values `[rows, pre]` (conductances, Training-mode spikes, ...).
     Values(Tensor<2>),
@@ -52,6 +53,7 @@ pub(crate) enum CommInput {
 }
 
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // one per synapse layer
 enum Kind {
     /// No synapses at all.
     Empty,
@@ -201,7 +203,7 @@ impl Comm {
 
     /// Re-creates the layer's index and mask tensors on `ctx`'s device (after a device move or
     /// an autodiff transition; they are built from the host copy of the connectivity).
-    pub(crate) fn to_ctx(&mut self, ctx: &Ctx) {
+    pub(crate) fn rebuild_for(&mut self, ctx: &Ctx) {
         self.dtype = ctx.dtype();
         self.kind = make_kind(&self.conn, self.method, self.per_synapse, ctx);
     }

@@ -189,7 +189,7 @@ pub fn fixed_prob_pairs(
         let v = 1.0 - rng.random::<f64>();
         let gap = (v.ln() / log_q).floor();
         // A gap beyond the remaining pairs ends the draw (also guards against inf).
-        if !(gap < (total - pos) as f64) {
+        if gap.is_nan() || gap >= (total - pos) as f64 {
             break;
         }
         pos += gap as u128;

@@ -140,7 +140,7 @@ impl Delay {
 
     /// Re-creates the per-neuron slot masks on `ctx`'s device (the buffer itself is a state
     /// and moves with the states).
-    pub fn to_ctx(&mut self, ctx: &Ctx) {
+    pub fn rebuild_for(&mut self, ctx: &Ctx) {
         self.read = make_read(&self.slots, self.len, ctx);
     }
 

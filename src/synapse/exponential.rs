@@ -157,7 +157,7 @@ impl Exponential {
         name: Option<&str>,
     ) -> Result<Self> {
         if let Some(t) = cfg.tau.as_scalar()
-            && !(t > 0.0)
+            && (t.is_nan() || t <= 0.0)
         {
             return Err(Error::arg("tau", format!("must be > 0 ms, got {t}")));
         }

@@ -109,8 +109,8 @@ impl Projection {
     /// Moves the tensors kept outside the core (connectivity, delay masks) to the core's
     /// (new) context.
     pub fn on_ctx_change(&mut self, core: &Core) {
-        self.comm.to_ctx(&core.ctx);
-        self.delay.to_ctx(&core.ctx);
+        self.comm.rebuild_for(&core.ctx);
+        self.delay.rebuild_for(&core.ctx);
     }
 
     /// Resets the delay buffer to the batch size of the (already reset) core states.

@@ -186,7 +186,7 @@ fn next(it: &mut impl Iterator<Item = TVal>) -> TVal {
 
 fn positive(p: &ParamSpec, key: &str) -> Result<()> {
     if let Some(v) = p.as_scalar()
-        && !(v > 0.0)
+        && (v.is_nan() || v <= 0.0)
     {
         return Err(Error::arg(
             key,

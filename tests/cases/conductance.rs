@@ -570,7 +570,8 @@ fn rate_singularities_are_finite_and_exact_on_tensors() {
     use brainburn::neuron::{hh, wang_buzsaki as wb};
     type Rate = fn(TVal) -> TVal;
     // (name, rate on tensors, singular V, analytic value as a function of V).
-    let cases: Vec<(&str, Rate, f64, fn(f64) -> f64)> = vec![
+    type Case = (&'static str, Rate, f64, fn(f64) -> f64);
+    let cases: Vec<Case> = vec![
         ("WB alpha_m", wb::alpha_m::<TVal>, -35.0, |v| {
             x_over_expm1_series((v + 35.0) * -0.1)
         }),
@@ -1075,7 +1076,8 @@ fn training_gradients_match_finite_differences() {
     }
     let (steps, dt) = (200, 0.05);
     let currents = vec![5.0, 1.0, 10.0, 3.0];
-    let cases: Vec<(&str, Build, Vec<(&str, Vec<f64>)>)> = vec![
+    type Case = (&'static str, Build, Vec<(&'static str, Vec<f64>)>);
+    let cases: Vec<Case> = vec![
         (
             "WangBuzsakiModel",
             build_wb,

@@ -240,6 +240,7 @@ fn gabaa_matches_brainpy_case_d() {
 
 /// PoissonGroup(n_pre) → Exponential(conn, comp, g_max, CUBA) → LIF(n_post) with input 12,
 /// in `mode`; returns the LIF V trace and the synapse g trace.
+#[allow(clippy::too_many_arguments)]
 fn run_exp(
     c: &Ctx,
     mode: Mode,
