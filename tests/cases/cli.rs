@@ -99,8 +99,8 @@ fn file_case_a_matches_the_oracle() {
     std::fs::remove_dir_all(&out).ok();
 }
 
-/// Case b as files: spike steps identical to BrainPy for every current (float64), spike
-/// counts identical (float32).
+/// Case b as files: spike steps identical to BrainPy for every current (float64, the chaotic
+/// neuron at dt = 0.05, I = 2 included), spike counts identical (float32).
 #[test]
 fn file_case_b_matches_the_oracle() {
     if crate::backends().is_empty() {
@@ -128,21 +128,9 @@ fn file_case_b_matches_the_oracle() {
                 .map(|x| x.as_u64().unwrap())
                 .collect();
             let current = neuron["I"].as_f64().unwrap();
-            let chaotic = crate::conductance::CHAOTIC;
             match PRECISION {
-                // The one documented exception of the library test (`conductance::CHAOTIC`):
-                // at dt 0.05, I = 2 the exp_auto map is exponentially unstable and XLA's
-                // rounding differences grow into a phase shift from spike 27 on; the count and
-                // the first 26 spike steps are BrainPy's.
-                Precision::F64 if (run, current) == (chaotic.0, chaotic.1) => {
-                    assert_eq!(got.len(), want.len(), "{file} neuron {j}: spike count");
-                    let k = chaotic.2;
-                    assert_eq!(
-                        got[..k],
-                        want[..k],
-                        "{file} neuron {j}: the first {k} spike steps"
-                    );
-                }
+                // The runner takes the fused path, whose float64 WB step is BrainPy's
+                // operation order: every spike step, the chaotic I = 2 at dt = 0.05 included.
                 Precision::F64 => {
                     assert_eq!(got, want, "{file} neuron {j} (I = {current}): spike steps")
                 }

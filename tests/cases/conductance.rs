@@ -293,19 +293,23 @@ fn wb_fi_curve_matches_brainpy_case_b() {
     }
 }
 
-/// The one case-b neuron whose float64 spike steps are not all BrainPy's: (run, current,
-/// number of leading spikes that are identical).
+/// The one case-b neuron whose float64 spike steps on the *composed* path (the tensor-op step
+/// this test drives through `step_with`) are not all BrainPy's: (run, current, number of
+/// leading spikes that are identical).
 ///
 /// At dt = 0.05 the exp_auto map of the WB neuron is exponentially unstable for I ≈ 0.5–2
 /// (measured on the I = 1 trace CSV: |ΔV| grows from 1.5e-11 mV at 50 ms to 8e-3 mV at 500 ms,
-/// ×10 every ~30 ms), so rounding differences between XLA and brainburn grow into a phase
-/// shift. At I = 2 the 27th spike (BrainPy: step 6148) comes one step later (V = 5.98 mV at
-/// step 6148, not a threshold tie) and the remaining 16 spikes are shifted by 1–3 steps; the
-/// count (43) is identical. A verbatim float64 re-implementation of BrainPy's formulas on the
-/// host (raw quotients, raw φ = (e^z − 1)/z, dual-number ∂f/∂V) diverges at exactly the same
-/// spike and step, so this is not a formula difference: one step of brainburn and one step of
-/// that replica reproduce BrainPy's stored next state bit for bit in 88% and 95% of the steps
-/// respectively, differing otherwise by a few ulp (XLA's arithmetic).
+/// ×10 every ~30 ms), so a last-bit difference grows into a phase shift. At I = 2 the 27th
+/// spike (BrainPy: step 6148) comes one step later and the remaining 16 are shifted by 1–3
+/// steps; the count (43) is identical. The last bits differ because BrainPy's compiled step is
+/// not the textbook arithmetic the composed path evaluates: JAX takes ∂f/∂V in reverse mode,
+/// XLA's simplifier turns `x/80` into `x·0.0125` and folds constant factors, and LLVM fuses
+/// some products and sums into FMAs (found by replaying XLA's optimised HLO of the step
+/// against BrainPy: with those contractions the replay is bit-identical over all 10 000
+/// steps, without them it is not). The fused runner's float64 WB step follows that order
+/// (`brainburn::fused::neurons::wb_x64`) and reproduces every spike step, this one included
+/// (`fused::wb_fi_curve_case_b_through_the_fused_runner`, `cli::file_case_b_matches_the_oracle`);
+/// tensor ops have no FMA, so the composed path keeps this exception.
 pub(crate) const CHAOTIC: (&str, f64, usize) = ("dt=0.05", 2.0, 26);
 
 /// Absolute tolerance of a float32 trace against the float64 oracle column: three times the

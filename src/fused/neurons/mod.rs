@@ -8,6 +8,7 @@ pub mod hh;
 pub mod inputs;
 pub mod lif;
 pub mod wb;
+pub mod wb_x64;
 
 use super::host::{HParam, HostFloat};
 use super::lanes::Lanes;

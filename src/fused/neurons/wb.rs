@@ -5,10 +5,11 @@
 //! linear in their variable) written out once, with the exponentials shared where the rates
 //! allow it: `e^{−0.1(V+34)} = e^{−0.1(V+35)}·e^{0.1}` and `e^{−0.1(V+28)} = e^{−0.1(V+35)}·e^{0.7}`,
 //! so a step costs four exponentials (plus one for the V factor when `|dt·∂f/∂V| ≥ 1`) instead
-//! of the eleven the generic dual-number path evaluates. The other methods, and every method
-//! in float64 (parity runs against BrainPy's x64 mode, where the last ulp matters over long
-//! chaotic runs), run the model's generic equations ([`wb_dv`], [`wb_dh`], [`wb_dn`]) on
-//! lanes. Both are checked against the composed path in `tests/cases/fused.rs`.
+//! of the eleven the generic dual-number path evaluates. float64 `exp_auto` with C = 1 (parity
+//! runs against BrainPy's x64 mode, where the last bit matters over long chaotic runs) takes
+//! BrainPy's own operation order ([`super::wb_x64`]). The other methods, and float64 with
+//! other C, run the model's generic equations ([`wb_dv`], [`wb_dh`], [`wb_dn`]) on lanes. All
+//! are checked against the composed path in `tests/cases/fused.rs`.
 
 use super::{Step, noise_step, store_mask};
 use crate::backend::Precision;
@@ -117,6 +118,8 @@ pub struct WbKernel<E> {
     inv_c: Option<E>,
     /// Whether every model parameter is one value for all neurons.
     all_scalar: bool,
+    /// Whether the step runs in BrainPy's float64 operation order ([`super::wb_x64`]).
+    brainpy_order: bool,
     noise: Option<HParam<E>>,
     noise_seed: u64,
     xi: Vec<E>,
@@ -159,9 +162,15 @@ impl<E: HostFloat> WbKernel<E> {
         ]
         .iter()
         .all(|q| q.scalar().is_some());
+        let brainpy_order = E::PRECISION == Precision::F64
+            && super::wb_x64::applies(
+                method == Method::ExpAuto,
+                p.c.scalar().map(HostFloat::to_f64),
+            );
         Ok(WbKernel {
             inv_c,
             all_scalar,
+            brainpy_order,
             p,
             rows,
             num,
@@ -175,6 +184,43 @@ impl<E: HostFloat> WbKernel<E> {
             n: read_float(core, "n")?,
             spike: read_spikes(core, "spike")?,
         })
+    }
+
+    /// One step in BrainPy's float64 operation order (element by element).
+    fn run_brainpy_order(&mut self, ts: &StepTime, input: &[E]) {
+        let f = |q: &HParam<E>, j: usize| HostFloat::to_f64(q.at(j));
+        for (k, &x) in input.iter().enumerate().take(self.rows * self.num) {
+            let j = k % self.num;
+            let p = &self.p;
+            let pj = WbParams {
+                e_na: f(&p.e_na, j),
+                g_na: f(&p.g_na, j),
+                e_k: f(&p.e_k, j),
+                g_k: f(&p.g_k, j),
+                e_l: f(&p.e_l, j),
+                g_l: f(&p.g_l, j),
+                phi: f(&p.phi, j),
+                c: 1.0,
+            };
+            let v = self.v[k].to_f64();
+            let (v1, h1, n1) = super::wb_x64::wb_step_x64(
+                v,
+                self.h[k].to_f64(),
+                self.n[k].to_f64(),
+                x.to_f64(),
+                &pj,
+                ts.dt,
+            );
+            let v1 = match self.noise {
+                Some(_) => v1 + self.xi[k].to_f64(),
+                None => v1,
+            };
+            let th = f(&self.v_th, j);
+            self.spike[k] = v1 >= th && (v < th || v.is_nan());
+            self.v[k] = E::of(v1);
+            self.h[k] = E::of(h1);
+            self.n[k] = E::of(n1);
+        }
     }
 
     #[inline(always)]
@@ -197,8 +243,8 @@ impl<'a, E: HostFloat> LaneKernel<E, Step<'a, E>> for WbKernel<E> {
     fn run<L: Lanes<E = E>>(&mut self, Step { ts, input }: Step<'a, E>) {
         let (rows, num) = (self.rows, self.num);
         let z = E::of(0.0);
-        // float32 takes the hand-fused exp_auto; float64 (parity runs against BrainPy's x64
-        // mode, where ulps matter over 500 ms of chaotic dynamics) the generic dual-number
+        // float32 takes the hand-fused exp_auto; float64 here (other methods, or C != 1:
+        // exp_auto with C = 1 takes `run_brainpy_order` instead) the generic dual-number
         // equations, whose operation order is the composed path's.
         let hand_fused = E::PRECISION == Precision::F32;
         // Scalar parameters are splatted once, not per vector.
@@ -258,7 +304,11 @@ impl<E: HostFloat> HostGroup<E> for WbKernel<E> {
                 &mut self.xi,
             );
         }
-        E::run_lanes(self, Step { ts, input });
+        if self.brainpy_order {
+            self.run_brainpy_order(ts, input);
+        } else {
+            E::run_lanes(self, Step { ts, input });
+        }
     }
     fn spike(&self) -> Option<&[bool]> {
         Some(&self.spike)
