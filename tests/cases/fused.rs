@@ -543,6 +543,7 @@ fn wb_fi_curve_case_b_through_the_fused_runner() {
                 .unwrap()
                 .run_steps(steps - early)
                 .unwrap();
+            let mut worst = 0.0f64;
             for (tag, i_val) in [("0.5", 0.5), ("1", 1.0), ("5", 5.0)] {
                 let j = currents.iter().position(|&x| x == i_val).unwrap();
                 for (key, floor) in [("V", 1.0), ("h", 1e-3), ("n", 1e-3)] {
@@ -557,6 +558,7 @@ fn wb_fi_curve_case_b_through_the_fused_runner() {
                                 d <= 1e-6,
                                 "{backend} {label} {key} I={tag}: rel err {d:e} at step {k}"
                             );
+                            worst = worst.max(d);
                         }
                         Precision::F32 => {
                             let t = f32_trace_tolerance(&early_file, &column_name, &want);
@@ -590,6 +592,19 @@ fn wb_fi_curve_case_b_through_the_fused_runner() {
                     assert_eq!(got, &want, "{what}: spike steps");
                 }
             }
+            println!(
+                "case b {label} through the fused runner on {backend} {PRECISION}: spike {} identical for all {n} currents{}",
+                if PRECISION == Precision::F64 {
+                    "steps"
+                } else {
+                    "counts"
+                },
+                if PRECISION == Precision::F64 {
+                    format!("; first 20 ms worst rel err {worst:e}")
+                } else {
+                    String::new()
+                }
+            );
         }
     }
 }
