@@ -439,3 +439,48 @@ fn bench_prints_a_table_and_writes_json() {
     assert!(err.contains("wb7"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Beyond the shared oracle: BrainPy 2.4.6's float64 spike steps for models with non-default
+/// parameters, other currents and other time steps (`tests/data/oracle_extra/`, produced by
+/// `tools/oracle_extra/gen.py` with the real BrainPy): Wang–Buzsáki (8 parameters changed, 25
+/// currents, dt 0.01/0.05/0.1), CondNeuGroup with HH1952 channels of other E/g_max and with the
+/// TM1991 channels (21 currents, dt 0.01/0.05), the classic HH (31 currents) and LIF with
+/// refractoriness and R ≠ 1 (41 currents, dt 0.1/0.025). Each file runs through the command;
+/// every spike step must be BrainPy's. float64 only (the file holds float64 runs).
+#[test]
+fn extra_oracle_spike_steps() {
+    if crate::backends().is_empty() || PRECISION != Precision::F64 {
+        return;
+    }
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/oracle_extra/spike_steps_f64.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for case in json["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let out = scratch(&format!("extra-{name}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let file = out.with_extension("toml");
+        std::fs::write(&file, case["network"].as_str().unwrap()).unwrap();
+        run_file(&file, &out, &opts()).unwrap();
+        let spikes = read_spikes(&out.join("spikes.csv"));
+        let want = case["spike_steps"].as_array().unwrap();
+        let mut total = 0;
+        for (j, w) in want.iter().enumerate() {
+            let w: Vec<u64> = w
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect();
+            let got: Vec<u64> = spikes.iter().filter(|s| s.2 == j).map(|s| s.0).collect();
+            assert_eq!(got, w, "{name} neuron {j}: spike steps");
+            total += w.len();
+        }
+        println!(
+            "extra oracle {name}: all {total} spike steps of {} neurons identical",
+            want.len()
+        );
+        let _ = std::fs::remove_file(&file);
+    }
+}
