@@ -648,6 +648,44 @@ fn wb_net_with_c(c: &Ctx, method: Method, noise: bool, per_neuron_c: bool) -> Ne
     net
 }
 
+/// Runs `net` 300 steps of 0.01 ms with I = 3 on the composed and the fused path and checks
+/// V within `tv`, h and n within `tg`, identical spikes (at least one) and final states within
+/// `tv`. Returns the number of spikes and the largest |ΔV|.
+fn wb_fused_vs_composed(net: &Network, tv: f64, tg: f64, what: &str) -> (usize, f64) {
+    let setup = hr(|r| {
+        r.input("wb", InputValue::Constant(3.0))
+            .unwrap()
+            .monitor("wb.V")
+            .unwrap()
+            .monitor("wb.h")
+            .unwrap()
+            .monitor("wb.n")
+            .unwrap()
+            .monitor("wb.spike")
+            .unwrap()
+    });
+    let ((ma, a), (mb, b)) = both(net, 0.01, 300, setup);
+    let dv = assert_close(
+        &format!("{what} V"),
+        &host(&mb, "wb.V"),
+        &host(&ma, "wb.V"),
+        tv,
+    );
+    for key in ["wb.h", "wb.n"] {
+        assert_close(
+            &format!("{what} {key}"),
+            &host(&mb, key),
+            &host(&ma, key),
+            tg,
+        );
+    }
+    let sa = ma.spike_events("wb.spike").unwrap();
+    assert_eq!(sa, mb.spike_events("wb.spike").unwrap(), "{what}: spikes");
+    assert!(!sa.is_empty(), "{what}: some neuron crosses 20 mV");
+    assert_states_close(&a, &b, tv, what);
+    (sa.len(), dv)
+}
+
 /// WB fused vs composed: 300 steps of 0.01 ms (3 ms: several upstrokes in flight) for every
 /// method, with and without noise.
 ///
@@ -678,42 +716,11 @@ fn wb_fused_equals_composed_for_every_method() {
         ] {
             for noise in [false, true] {
                 let net = wb_net(&c, method, noise);
-                let setup = hr(|r| {
-                    r.input("wb", InputValue::Constant(3.0))
-                        .unwrap()
-                        .monitor("wb.V")
-                        .unwrap()
-                        .monitor("wb.h")
-                        .unwrap()
-                        .monitor("wb.n")
-                        .unwrap()
-                        .monitor("wb.spike")
-                        .unwrap()
-                });
                 let what = format!("{backend} {method:?} noise={noise}");
-                let ((ma, a), (mb, b)) = both(&net, 0.01, 300, setup);
-                let dv = assert_close(
-                    &format!("{what} V"),
-                    &host(&mb, "wb.V"),
-                    &host(&ma, "wb.V"),
-                    tv,
-                );
-                for key in ["wb.h", "wb.n"] {
-                    assert_close(
-                        &format!("{what} {key}"),
-                        &host(&mb, key),
-                        &host(&ma, key),
-                        tg,
-                    );
-                }
-                let sa = ma.spike_events("wb.spike").unwrap();
-                assert_eq!(sa, mb.spike_events("wb.spike").unwrap(), "{what}: spikes");
-                assert!(!sa.is_empty(), "{what}: some neuron crosses 20 mV");
-                assert_states_close(&a, &b, tv, &what);
+                let (spikes, dv) = wb_fused_vs_composed(&net, tv, tg, &what);
                 if method == Method::ExpAuto {
                     println!(
-                        "wb fused vs composed on {backend} {PRECISION} noise={noise}: {} spikes identical, max |ΔV| {dv:e}",
-                        sa.len()
+                        "wb fused vs composed on {backend} {PRECISION} noise={noise}: {spikes} spikes identical, max |ΔV| {dv:e}"
                     );
                 }
             }
@@ -745,41 +752,10 @@ fn wb_brainpy_order_step_equals_composed() {
         let c = ctx(backend, PRECISION);
         for noise in [false, true] {
             let net = wb_net_with_c(&c, Method::ExpAuto, noise, false);
-            let setup = hr(|r| {
-                r.input("wb", InputValue::Constant(3.0))
-                    .unwrap()
-                    .monitor("wb.V")
-                    .unwrap()
-                    .monitor("wb.h")
-                    .unwrap()
-                    .monitor("wb.n")
-                    .unwrap()
-                    .monitor("wb.spike")
-                    .unwrap()
-            });
             let what = format!("{backend} BrainPy-order noise={noise}");
-            let ((ma, a), (mb, b)) = both(&net, 0.01, 300, setup);
-            let dv = assert_close(
-                &format!("{what} V"),
-                &host(&mb, "wb.V"),
-                &host(&ma, "wb.V"),
-                tv,
-            );
-            for key in ["wb.h", "wb.n"] {
-                assert_close(
-                    &format!("{what} {key}"),
-                    &host(&mb, key),
-                    &host(&ma, key),
-                    tg,
-                );
-            }
-            let sa = ma.spike_events("wb.spike").unwrap();
-            assert_eq!(sa, mb.spike_events("wb.spike").unwrap(), "{what}: spikes");
-            assert!(!sa.is_empty(), "{what}: some neuron crosses 20 mV");
-            assert_states_close(&a, &b, tv, &what);
+            let (spikes, dv) = wb_fused_vs_composed(&net, tv, tg, &what);
             println!(
-                "wb BrainPy-order fused vs composed on {backend} {PRECISION} noise={noise}: {} spikes identical, max |ΔV| {dv:e}",
-                sa.len()
+                "wb BrainPy-order fused vs composed on {backend} {PRECISION} noise={noise}: {spikes} spikes identical, max |ΔV| {dv:e}"
             );
         }
     }
