@@ -648,40 +648,54 @@ fn wb_net_with_c(c: &Ctx, method: Method, noise: bool, per_neuron_c: bool) -> Ne
     net
 }
 
-/// Runs `net` 300 steps of 0.01 ms with I = 3 on the composed and the fused path and checks
-/// V within `tv`, h and n within `tg`, identical spikes (at least one) and final states within
-/// `tv`. Returns the number of spikes and the largest |ΔV|.
-fn wb_fused_vs_composed(net: &Network, tv: f64, tg: f64, what: &str) -> (usize, f64) {
+/// Runs `net` 300 steps of 0.01 ms with the constant `input` into `group` on the composed and
+/// the fused path and checks V within `tv`, the `gates` (state keys of the group) within `tg`,
+/// identical spikes (at least one) and final states within `tv`. Returns the number of spikes
+/// and the largest |ΔV|.
+fn group_fused_vs_composed(
+    net: &Network,
+    group: &str,
+    input: f64,
+    gates: &[&str],
+    (tv, tg): (f64, f64),
+    what: &str,
+) -> (usize, f64) {
+    let key = |k: &str| format!("{group}.{k}");
     let setup = hr(|r| {
-        r.input("wb", InputValue::Constant(3.0))
+        let mut r = r
+            .input(group, InputValue::Constant(input))
             .unwrap()
-            .monitor("wb.V")
+            .monitor(&key("V"))
             .unwrap()
-            .monitor("wb.h")
-            .unwrap()
-            .monitor("wb.n")
-            .unwrap()
-            .monitor("wb.spike")
-            .unwrap()
+            .monitor(&key("spike"))
+            .unwrap();
+        for g in gates {
+            r = r.monitor(&key(g)).unwrap();
+        }
+        r
     });
     let ((ma, a), (mb, b)) = both(net, 0.01, 300, setup);
     let dv = assert_close(
         &format!("{what} V"),
-        &host(&mb, "wb.V"),
-        &host(&ma, "wb.V"),
+        &host(&mb, &key("V")),
+        &host(&ma, &key("V")),
         tv,
     );
-    for key in ["wb.h", "wb.n"] {
+    for g in gates {
         assert_close(
-            &format!("{what} {key}"),
-            &host(&mb, key),
-            &host(&ma, key),
+            &format!("{what} {g}"),
+            &host(&mb, &key(g)),
+            &host(&ma, &key(g)),
             tg,
         );
     }
-    let sa = ma.spike_events("wb.spike").unwrap();
-    assert_eq!(sa, mb.spike_events("wb.spike").unwrap(), "{what}: spikes");
-    assert!(!sa.is_empty(), "{what}: some neuron crosses 20 mV");
+    let sa = ma.spike_events(&key("spike")).unwrap();
+    assert_eq!(
+        sa,
+        mb.spike_events(&key("spike")).unwrap(),
+        "{what}: spikes"
+    );
+    assert!(!sa.is_empty(), "{what}: some neuron crosses V_th");
     assert_states_close(&a, &b, tv, what);
     (sa.len(), dv)
 }
@@ -717,7 +731,8 @@ fn wb_fused_equals_composed_for_every_method() {
             for noise in [false, true] {
                 let net = wb_net(&c, method, noise);
                 let what = format!("{backend} {method:?} noise={noise}");
-                let (spikes, dv) = wb_fused_vs_composed(&net, tv, tg, &what);
+                let (spikes, dv) =
+                    group_fused_vs_composed(&net, "wb", 3.0, &["h", "n"], (tv, tg), &what);
                 if method == Method::ExpAuto {
                     println!(
                         "wb fused vs composed on {backend} {PRECISION} noise={noise}: {spikes} spikes identical, max |ΔV| {dv:e}"
@@ -753,7 +768,8 @@ fn wb_brainpy_order_step_equals_composed() {
         for noise in [false, true] {
             let net = wb_net_with_c(&c, Method::ExpAuto, noise, false);
             let what = format!("{backend} BrainPy-order noise={noise}");
-            let (spikes, dv) = wb_fused_vs_composed(&net, tv, tg, &what);
+            let (spikes, dv) =
+                group_fused_vs_composed(&net, "wb", 3.0, &["h", "n"], (tv, tg), &what);
             println!(
                 "wb BrainPy-order fused vs composed on {backend} {PRECISION} noise={noise}: {spikes} spikes identical, max |ΔV| {dv:e}"
             );
@@ -799,44 +815,12 @@ fn hh_fused_equals_composed_for_every_method() {
                 let mut net = Network::new(&c, mode).unwrap();
                 net.add(Hh::named(n, cfg, Some("hh"), &c, mode).unwrap())
                     .unwrap();
-                let setup = hr(|r| {
-                    r.input("hh", InputValue::Constant(10.0))
-                        .unwrap()
-                        .monitor("hh.V")
-                        .unwrap()
-                        .monitor("hh.m")
-                        .unwrap()
-                        .monitor("hh.h")
-                        .unwrap()
-                        .monitor("hh.n")
-                        .unwrap()
-                        .monitor("hh.spike")
-                        .unwrap()
-                });
                 let what = format!("{backend} HH {method:?} noise={noise}");
-                let ((ma, a), (mb, b)) = both(&net, 0.01, 300, setup);
-                let dv = assert_close(
-                    &format!("{what} V"),
-                    &host(&mb, "hh.V"),
-                    &host(&ma, "hh.V"),
-                    tv,
-                );
-                for key in ["hh.m", "hh.h", "hh.n"] {
-                    assert_close(
-                        &format!("{what} {key}"),
-                        &host(&mb, key),
-                        &host(&ma, key),
-                        tg,
-                    );
-                }
-                let sa = ma.spike_events("hh.spike").unwrap();
-                assert_eq!(sa, mb.spike_events("hh.spike").unwrap(), "{what}: spikes");
-                assert!(!sa.is_empty(), "{what}: some neuron crosses 20 mV");
-                assert_states_close(&a, &b, tv, &what);
+                let (spikes, dv) =
+                    group_fused_vs_composed(&net, "hh", 10.0, &["m", "h", "n"], (tv, tg), &what);
                 if method == Method::ExpAuto {
                     println!(
-                        "hh fused vs composed on {backend} {PRECISION} noise={noise}: {} spikes identical, max |ΔV| {dv:e}",
-                        sa.len()
+                        "hh fused vs composed on {backend} {PRECISION} noise={noise}: {spikes} spikes identical, max |ΔV| {dv:e}"
                     );
                 }
             }
@@ -1060,38 +1044,8 @@ fn cond_neu_group_fused_equals_composed() {
                 let mut net = Network::new(&c, mode).unwrap();
                 net.add(CondNeuGroup::named(n, cfg, channels, Some("g"), &c, mode).unwrap())
                     .unwrap();
-                let setup = hr(|r| {
-                    r.input("g", InputValue::Constant(20.0))
-                        .unwrap()
-                        .monitor("g.V")
-                        .unwrap()
-                        .monitor("g.INa.p")
-                        .unwrap()
-                        .monitor("g.IK.p")
-                        .unwrap()
-                        .monitor("g.spike")
-                        .unwrap()
-                });
                 let what = format!("{backend} CondNeuGroup {method:?}/{k_method:?} TM={tm}");
-                let ((ma, a), (mb, b)) = both(&net, 0.01, 300, setup);
-                assert_close(
-                    &format!("{what} V"),
-                    &host(&mb, "g.V"),
-                    &host(&ma, "g.V"),
-                    tv,
-                );
-                for key in ["g.INa.p", "g.IK.p"] {
-                    assert_close(
-                        &format!("{what} {key}"),
-                        &host(&mb, key),
-                        &host(&ma, key),
-                        tg,
-                    );
-                }
-                let sa = ma.spike_events("g.spike").unwrap();
-                assert_eq!(sa, mb.spike_events("g.spike").unwrap(), "{what}: spikes");
-                assert!(!sa.is_empty(), "{what}: some neuron crosses V_th");
-                assert_states_close(&a, &b, tv, &what);
+                group_fused_vs_composed(&net, "g", 20.0, &["INa.p", "IK.p"], (tv, tg), &what);
             }
         }
     }
