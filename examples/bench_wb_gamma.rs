@@ -44,16 +44,7 @@ fn main() -> Result<()> {
         .monitor_with("wb.spike", Some(watched.clone()), 1)?
         .run(ms)?;
     let run = t1.elapsed().as_secs_f64();
-    let spikes = match &mon.get("wb.spike")?.trace {
-        brainburn::monitor::Trace::Bool(t) => brainburn::tensor_io::to_bool_vec(t.clone())?
-            .into_iter()
-            .filter(|&s| s)
-            .count(),
-        brainburn::monitor::Trace::Float(t) => brainburn::tensor_io::to_f64_vec(t.clone())?
-            .into_iter()
-            .filter(|&s| s > 0.0)
-            .count(),
-    };
+    let spikes = mon.spike_events("wb.spike")?.len();
     let rate = spikes as f64 / watched.len() as f64 / (ms / 1000.0);
     println!(
         "{{\"bench\":\"wb_gamma\",\"n\":{n},\"ms\":{ms},\"steps\":{},\"backend\":\"{backend}\",\"precision\":\"{precision}\",\"fused\":{fused},\"build_s\":{built:.4},\"run_s\":{run:.4},\"total_in_process_s\":{:.4},\"us_per_step\":{:.3},\"monitored\":{},\"spikes\":{spikes},\"rate_hz\":{rate:.2}}}",
