@@ -13,6 +13,7 @@ pub mod integrate;
 pub mod math;
 pub mod measure;
 pub mod mode;
+pub mod model;
 pub mod module;
 pub mod monitor;
 pub mod netfile;
@@ -35,15 +36,15 @@ pub use burn;
 /// The names most programs need.
 pub mod prelude {
     pub use crate::backend::{BackendKind, Ctx, Precision};
-    pub use crate::channel::{
-        Channel, ChannelParams, IKHH1952, IKTM1991, IL, INaHH1952, INaTM1991,
-    };
+    pub use crate::channel::{Channel, ChannelModel, IKHH1952, IKTM1991, IL, INaHH1952, INaTM1991};
     pub use crate::dynamics::{Dynamics, StepTime};
     pub use crate::error::{Error, Result};
     pub use crate::geometry::Geometry;
     pub use crate::init::Initializer;
     pub use crate::integrate::Method;
+    pub use crate::math::Num;
     pub use crate::mode::Mode;
+    pub use crate::model::{Fields, ModelParts, NeuGroup, NeuronModel, Spike, StateStart, StepCx};
     pub use crate::monitor::Monitors;
     pub use crate::network::Network;
     pub use crate::neuron::*;

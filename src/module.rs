@@ -54,8 +54,8 @@ use crate::state::StateTensor;
 /// [`Dynamics::on_ctx_change`].
 #[macro_export]
 macro_rules! impl_module {
-    ($($ty:ty),+ $(,)?) => {$(
-        impl $crate::burn::module::Module for $ty {
+    (@impl [$($gen:tt)*] $ty:ty) => {
+        impl $($gen)* $crate::burn::module::Module for $ty {
             fn collect_devices(
                 &self,
                 devices: $crate::burn::module::Devices,
@@ -99,7 +99,7 @@ macro_rules! impl_module {
             }
         }
 
-        impl $crate::burn::module::ModuleDisplayDefault for $ty {
+        impl $($gen)* $crate::burn::module::ModuleDisplayDefault for $ty {
             fn content(
                 &self,
                 content: $crate::burn::module::Content,
@@ -112,18 +112,22 @@ macro_rules! impl_module {
             }
         }
 
-        impl $crate::burn::module::ModuleDisplay for $ty {}
+        impl $($gen)* $crate::burn::module::ModuleDisplay for $ty {}
+    };
+    (impl<$g:ident: $bound:path> $ty:ty) => {
+        $crate::impl_module!(@impl [<$g: $bound>] $ty);
+    };
+    ($($ty:ty),+ $(,)?) => {$(
+        $crate::impl_module!(@impl [] $ty);
     )+};
 }
 
+impl_module!(impl<Model: crate::model::NeuronModel> crate::model::NeuGroup<Model>);
+
 impl_module!(
-    crate::neuron::Lif,
-    crate::neuron::LeakyIntegrator,
     crate::neuron::SpikeTimeGroup,
     crate::neuron::PoissonGroup,
-    crate::neuron::WangBuzsakiModel,
     crate::neuron::CondNeuGroup,
-    crate::neuron::Hh,
 );
 
 /// The backend a device belongs to (`fallback` when it cannot be told).

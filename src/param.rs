@@ -268,3 +268,58 @@ impl Params {
         }
     }
 }
+
+/// The physical domain of a parameter, checked when a model is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// Any finite value.
+    Any,
+    /// `> 0` (time constants, capacitances, areas).
+    Positive,
+    /// `≥ 0` (conductances, refractory periods, noise σ, rates).
+    NonNegative,
+    /// `[0, 1]` (probabilities, fractions).
+    UnitInterval,
+}
+
+impl Domain {
+    /// Whether `x` lies in the domain (NaN never does).
+    pub fn contains(self, x: f64) -> bool {
+        match self {
+            Domain::Any => x.is_finite(),
+            Domain::Positive => x.is_finite() && x > 0.0,
+            Domain::NonNegative => x.is_finite() && x >= 0.0,
+            Domain::UnitInterval => (0.0..=1.0).contains(&x),
+        }
+    }
+
+    /// What the domain asks for, for messages ("> 0").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Domain::Any => "finite",
+            Domain::Positive => "> 0",
+            Domain::NonNegative => ">= 0",
+            Domain::UnitInterval => "in [0, 1]",
+        }
+    }
+
+    /// Checks every value of the parameter `key`; the error names the key, the first bad value
+    /// and (for per-element values) its index.
+    pub fn check(self, key: &str, values: &[f64]) -> Result<()> {
+        match values.iter().position(|&x| !self.contains(x)) {
+            None => Ok(()),
+            Some(i) if values.len() == 1 => Err(Error::arg(
+                key,
+                format!("must be {}, got {}", self.describe(), values[i]),
+            )),
+            Some(i) => Err(Error::arg(
+                key,
+                format!(
+                    "must be {}, got {} at index {i}",
+                    self.describe(),
+                    values[i]
+                ),
+            )),
+        }
+    }
+}

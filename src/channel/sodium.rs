@@ -1,10 +1,8 @@
 //! Voltage-gated sodium channels of the `p³q` type (BrainPy `sodium_compatible.py`).
 
-use serde::{Deserialize, Serialize};
-
-use super::{Channel, ChannelParams, markov_rhs, markov_steady};
+use super::{ChannelModel, markov_rhs, markov_steady};
 use crate::integrate::Method;
-use crate::math::{Dual, Real, TVal, x_over_expm1};
+use crate::math::{Num, Real, x_over_expm1};
 use crate::param::ParamSpec;
 
 /// The rate functions of a `p³q` sodium channel, of `V` and the shift `V_sh`.
@@ -16,277 +14,251 @@ trait P3qRates {
 }
 
 /// `I = g_max·p³·q·(E − V)`.
+#[inline(always)]
 pub(crate) fn p3q_current<T: Real>(g_max: T, p: T, q: T, e: T, v: T) -> T {
     g_max * p.powi(3) * q * (e - v)
 }
 
-const P3Q_GATES: &[&str] = &["p", "q"];
-
-fn p3q_steady<R: P3qRates>(v: &TVal, p: &ChannelParams) -> Vec<TVal> {
-    let sh = p.get("V_sh");
-    vec![
-        markov_steady(
-            R::f_p_alpha(v.clone(), sh.clone()),
-            R::f_p_beta(v.clone(), sh.clone()),
-        ),
-        markov_steady(
-            R::f_q_alpha(v.clone(), sh.clone()),
-            R::f_q_beta(v.clone(), sh),
-        ),
-    ]
+crate::model_states! {
+    /// The gates of a `p³q` sodium channel.
+    pub struct P3qGates {
+        /// Activation (`m`).
+        p: "p",
+        /// Inactivation (`h`).
+        q: "q",
+    }
 }
 
-fn p3q_gate<R: P3qRates>(i: usize, g: &[Dual<TVal>], v: &TVal, p: &ChannelParams) -> Dual<TVal> {
-    let sh = p.get("V_sh");
-    let (a, b) = match i {
-        0 => (
-            R::f_p_alpha(v.clone(), sh.clone()),
-            R::f_p_beta(v.clone(), sh),
-        ),
-        1 => (
-            R::f_q_alpha(v.clone(), sh.clone()),
-            R::f_q_beta(v.clone(), sh),
-        ),
-        _ => panic!("a p3q channel has two gates, asked for gate {i}"),
-    };
-    markov_rhs(g[i].clone(), Dual::cst(a), Dual::cst(b), p.dual("phi"))
-}
-
-fn p3q_current_dual(v: Dual<TVal>, g: &[TVal], p: &ChannelParams) -> Dual<TVal> {
-    p3q_current(
-        p.dual("g_max"),
-        Dual::cst(g[0].clone()),
-        Dual::cst(g[1].clone()),
-        p.dual("E"),
-        v,
-    )
-}
-
+/// The `ChannelModel` of a `p³q` channel whose config is `$ty` (parameters `E`, `g_max`,
+/// `phi`, `V_sh`; option `method`).
 macro_rules! p3q_channel {
-    ($ty:ident, $class:literal) => {
-        impl Channel for $ty {
-            fn class_name(&self) -> &'static str {
-                $class
-            }
-            fn gate_names(&self) -> &'static [&'static str] {
-                P3Q_GATES
-            }
-            fn param_specs(&self) -> Vec<(&'static str, ParamSpec)> {
-                vec![
-                    ("E", self.e.clone()),
-                    ("g_max", self.g_max.clone()),
-                    ("phi", self.phi.clone()),
-                    ("V_sh", self.v_sh.clone()),
-                ]
-            }
-            fn nonnegative_params(&self) -> &'static [&'static str] {
-                &["g_max"]
+    ($ty:ident, $params:ident, $class:literal) => {
+        impl ChannelModel for $ty {
+            const CLASS: &'static str = $class;
+            type Params<R> = $params<R>;
+            type Gates<R> = P3qGates<R>;
+
+            fn param_specs(&self) -> $params<ParamSpec> {
+                self.params()
             }
             fn method(&self) -> Method {
                 self.method
             }
-            fn steady_state(&self, v: &TVal, p: &ChannelParams) -> Vec<TVal> {
-                p3q_steady::<$ty>(v, p)
+            fn steady_state<R: Num>(&self, v: R, p: &$params<R>) -> P3qGates<R> {
+                let sh = p.v_sh.clone();
+                P3qGates {
+                    p: markov_steady(
+                        <$ty as P3qRates>::f_p_alpha(v.clone(), sh.clone()),
+                        <$ty as P3qRates>::f_p_beta(v.clone(), sh.clone()),
+                    ),
+                    q: markov_steady(
+                        <$ty as P3qRates>::f_q_alpha(v.clone(), sh.clone()),
+                        <$ty as P3qRates>::f_q_beta(v, sh),
+                    ),
+                }
             }
-            fn gate_derivative(
+            #[inline(always)]
+            fn gate_derivative<T: Num>(
                 &self,
                 i: usize,
-                gates: &[Dual<TVal>],
-                v: &TVal,
-                p: &ChannelParams,
-            ) -> Dual<TVal> {
-                p3q_gate::<$ty>(i, gates, v, p)
+                g: &P3qGates<T>,
+                v: T,
+                p: &$params<T>,
+            ) -> T {
+                let sh = p.v_sh.clone();
+                if i == 0 {
+                    let a = <$ty as P3qRates>::f_p_alpha(v.clone(), sh.clone());
+                    let b = <$ty as P3qRates>::f_p_beta(v, sh);
+                    markov_rhs(g.p.clone(), a, b, p.phi.clone())
+                } else {
+                    let a = <$ty as P3qRates>::f_q_alpha(v.clone(), sh.clone());
+                    let b = <$ty as P3qRates>::f_q_beta(v, sh);
+                    markov_rhs(g.q.clone(), a, b, p.phi.clone())
+                }
             }
-            fn current(&self, v: Dual<TVal>, gates: &[TVal], p: &ChannelParams) -> Dual<TVal> {
-                p3q_current_dual(v, gates, p)
-            }
-            fn clone_box(&self) -> Box<dyn Channel> {
-                Box::new(self.clone())
-            }
-            fn host_kind(&self) -> Option<crate::fused::neurons::cond::HostChannelKind> {
-                Some(crate::fused::neurons::cond::HostChannelKind::$ty)
+            #[inline(always)]
+            fn current<T: Num>(&self, v: T, g: &P3qGates<T>, p: &$params<T>) -> T {
+                p3q_current(p.g_max.clone(), g.p.clone(), g.q.clone(), p.e.clone(), v)
             }
         }
     };
 }
 
-/// Hodgkin–Huxley (1952) sodium current (BrainPy `bp.channels.INa_HH1952`, 2.4.6).
-///
-/// `I = g_max·p³·q·(E − V)`, `dp/dt = φ(α_p(1 − p) − β_p p)`, `dq/dt = φ(α_q(1 − q) − β_q q)`:
-///
-/// * `α_p = 0.1(V − V_sh − 5)/(1 − exp(−(V − V_sh − 5)/10))` (removable singularity at
-///   `V = V_sh + 5`, −40 mV by default: guarded, limit 1)
-/// * `β_p = 4·exp(−(V − V_sh + 20)/18)`
-/// * `α_q = 0.07·exp(−(V − V_sh + 20)/20)`
-/// * `β_q = 1/(1 + exp(−(V − V_sh − 10)/10))`
-///
-/// With `V_sh = −45` these are the classic HH rates in the modern −65 mV convention.
-/// Gates `p` (m) and `q` (h) start at `α/(α + β)`; both advance with `exp_auto` from the old V.
-///
-/// | parameter | unit | default |
-/// |---|---|---|
-/// | `E` | mV | 50 |
-/// | `g_max` | mS/cm² | 120 |
-/// | `phi` | — | 1 |
-/// | `V_sh` | mV | −45 |
-///
-/// Reference: Hodgkin & Huxley, J Physiol 117:500 (1952); BrainPy 2.4.6
-/// `brainpy/_src/dyn/channels/sodium_compatible.py::INa_HH1952`.
-#[doc(alias = "INa_HH1952")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct INaHH1952 {
-    /// Reversal potential `E` (mV). Default 50.
-    #[serde(alias = "E")]
-    pub e: ParamSpec,
-    /// Maximal conductance `g_max` (mS/cm²). Default 120.
-    pub g_max: ParamSpec,
-    /// Temperature factor `phi`. Default 1.
-    pub phi: ParamSpec,
-    /// Voltage shift `V_sh` (mV). Default −45.
-    #[serde(alias = "V_sh")]
-    pub v_sh: ParamSpec,
-    /// Integration method of the gates. Default `exp_auto`.
-    pub method: Method,
-}
-
-impl Default for INaHH1952 {
-    fn default() -> Self {
-        INaHH1952 {
-            e: 50.0.into(),
-            g_max: 120.0.into(),
-            phi: 1.0.into(),
-            v_sh: (-45.0).into(),
-            method: Method::ExpAuto,
-        }
+crate::model_config! {
+    /// Hodgkin–Huxley (1952) sodium current (BrainPy `bp.channels.INa_HH1952`, 2.4.6).
+    ///
+    /// `I = g_max·p³·q·(E − V)`, `dp/dt = φ(α_p(1 − p) − β_p p)`, `dq/dt = φ(α_q(1 − q) − β_q q)`:
+    ///
+    /// * `α_p = 0.1(V − V_sh − 5)/(1 − exp(−(V − V_sh − 5)/10))` (removable singularity at
+    ///   `V = V_sh + 5`, −40 mV by default: guarded, limit 1)
+    /// * `β_p = 4·exp(−(V − V_sh + 20)/18)`
+    /// * `α_q = 0.07·exp(−(V − V_sh + 20)/20)`
+    /// * `β_q = 1/(1 + exp(−(V − V_sh − 10)/10))`
+    ///
+    /// With `V_sh = −45` these are the classic HH rates in the modern −65 mV convention.
+    /// Gates `p` (m) and `q` (h) start at `α/(α + β)`; both advance with `exp_auto` from the old V.
+    ///
+    /// | parameter | unit | default |
+    /// |---|---|---|
+    /// | `E` | mV | 50 |
+    /// | `g_max` | mS/cm² | 120 |
+    /// | `phi` | — | 1 |
+    /// | `V_sh` | mV | −45 |
+    ///
+    /// Reference: Hodgkin & Huxley, J Physiol 117:500 (1952); BrainPy 2.4.6
+    /// `brainpy/_src/dyn/channels/sodium_compatible.py::INa_HH1952`.
+    #[doc(alias = "INa_HH1952")]
+    #[derive(PartialEq)]
+    pub struct INaHH1952;
+    /// The parameters of [`INaHH1952`], in any number type.
+    pub struct INaHH1952Params {
+        /// Reversal potential `E` (mV). Default 50.0.
+        e: "E" = 50.0, Any;
+        /// Maximal conductance `g_max` (mS/cm²). Default 120.0.
+        g_max: "g_max" = 120.0, NonNegative;
+        /// Temperature factor `phi`. Default 1.
+        phi: "phi" = 1.0, NonNegative;
+        /// Voltage shift `V_sh` (mV). Default -45.0.
+        v_sh: "V_sh" = -45.0, Any;
+    }
+    options {
+        /// Integration method of the gates. Default `exp_auto`.
+        method: Method = Method::ExpAuto;
     }
 }
 
 impl INaHH1952 {
     /// `α_p(V) = 0.1·u/(1 − e^{−u/10})`, `u = V − V_sh − 5` (guarded at `u = 0`).
+    #[inline(always)]
     pub fn f_p_alpha<T: Real>(v: T, v_sh: T) -> T {
         let u = v - v_sh - 5.0;
         x_over_expm1(u / -10.0)
     }
     /// `β_p(V) = 4·exp(−(V − V_sh + 20)/18)`.
+    #[inline(always)]
     pub fn f_p_beta<T: Real>(v: T, v_sh: T) -> T {
         ((v - v_sh + 20.0) / -18.0).exp() * 4.0
     }
     /// `α_q(V) = 0.07·exp(−(V − V_sh + 20)/20)`.
+    #[inline(always)]
     pub fn f_q_alpha<T: Real>(v: T, v_sh: T) -> T {
         ((v - v_sh + 20.0) / -20.0).exp() * 0.07
     }
     /// `β_q(V) = 1/(1 + exp(−(V − V_sh − 10)/10))`.
+    #[inline(always)]
     pub fn f_q_beta<T: Real>(v: T, v_sh: T) -> T {
         (((v - v_sh - 10.0) / -10.0).exp() + 1.0).recip()
     }
 }
 
 impl P3qRates for INaHH1952 {
+    #[inline(always)]
     fn f_p_alpha<T: Real>(v: T, v_sh: T) -> T {
         INaHH1952::f_p_alpha(v, v_sh)
     }
+    #[inline(always)]
     fn f_p_beta<T: Real>(v: T, v_sh: T) -> T {
         INaHH1952::f_p_beta(v, v_sh)
     }
+    #[inline(always)]
     fn f_q_alpha<T: Real>(v: T, v_sh: T) -> T {
         INaHH1952::f_q_alpha(v, v_sh)
     }
+    #[inline(always)]
     fn f_q_beta<T: Real>(v: T, v_sh: T) -> T {
         INaHH1952::f_q_beta(v, v_sh)
     }
 }
 
-p3q_channel!(INaHH1952, "INa_HH1952");
+p3q_channel!(INaHH1952, INaHH1952Params, "INa_HH1952");
 
-/// Traub–Miles (1991) sodium current (BrainPy `bp.channels.INa_TM1991`, 2.4.6), the sodium
-/// current of the COBA-HH benchmark.
-///
-/// `I = g_max·p³·q·(E − V)`, `dp/dt = φ(α_p(1 − p) − β_p p)`, `dq/dt = φ(α_q(1 − q) − β_q q)`:
-///
-/// * `α_p = 0.32(13 − V + V_sh)/(exp((13 − V + V_sh)/4) − 1)` (removable singularity at
-///   `V = V_sh + 13`, −50 mV by default: guarded, limit 1.28)
-/// * `β_p = 0.28(V − V_sh − 40)/(exp((V − V_sh − 40)/5) − 1)` (removable singularity at
-///   `V = V_sh + 40`, −23 mV by default: guarded, limit 1.4)
-/// * `α_q = 0.128·exp((17 − V + V_sh)/18)`
-/// * `β_q = 4/(1 + exp(−(V − V_sh − 40)/5))`
-///
-/// | parameter | unit | default |
-/// |---|---|---|
-/// | `E` | mV | 50 |
-/// | `g_max` | mS/cm² | 120 |
-/// | `phi` | — | 1 |
-/// | `V_sh` | mV | −63 |
-///
-/// Reference: Traub & Miles, *Neuronal Networks of the Hippocampus* (1991); BrainPy 2.4.6
-/// `brainpy/_src/dyn/channels/sodium_compatible.py::INa_TM1991`.
-#[doc(alias = "INa_TM1991")]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct INaTM1991 {
-    /// Reversal potential `E` (mV). Default 50.
-    #[serde(alias = "E")]
-    pub e: ParamSpec,
-    /// Maximal conductance `g_max` (mS/cm²). Default 120.
-    pub g_max: ParamSpec,
-    /// Temperature factor `phi`. Default 1.
-    pub phi: ParamSpec,
-    /// Voltage shift `V_sh` (mV). Default −63.
-    #[serde(alias = "V_sh")]
-    pub v_sh: ParamSpec,
-    /// Integration method of the gates. Default `exp_auto`.
-    pub method: Method,
-}
-
-impl Default for INaTM1991 {
-    fn default() -> Self {
-        INaTM1991 {
-            e: 50.0.into(),
-            g_max: 120.0.into(),
-            phi: 1.0.into(),
-            v_sh: (-63.0).into(),
-            method: Method::ExpAuto,
-        }
+crate::model_config! {
+    /// Traub–Miles (1991) sodium current (BrainPy `bp.channels.INa_TM1991`, 2.4.6), the sodium
+    /// current of the COBA-HH benchmark.
+    ///
+    /// `I = g_max·p³·q·(E − V)`, `dp/dt = φ(α_p(1 − p) − β_p p)`, `dq/dt = φ(α_q(1 − q) − β_q q)`:
+    ///
+    /// * `α_p = 0.32(13 − V + V_sh)/(exp((13 − V + V_sh)/4) − 1)` (removable singularity at
+    ///   `V = V_sh + 13`, −50 mV by default: guarded, limit 1.28)
+    /// * `β_p = 0.28(V − V_sh − 40)/(exp((V − V_sh − 40)/5) − 1)` (removable singularity at
+    ///   `V = V_sh + 40`, −23 mV by default: guarded, limit 1.4)
+    /// * `α_q = 0.128·exp((17 − V + V_sh)/18)`
+    /// * `β_q = 4/(1 + exp(−(V − V_sh − 40)/5))`
+    ///
+    /// | parameter | unit | default |
+    /// |---|---|---|
+    /// | `E` | mV | 50 |
+    /// | `g_max` | mS/cm² | 120 |
+    /// | `phi` | — | 1 |
+    /// | `V_sh` | mV | −63 |
+    ///
+    /// Reference: Traub & Miles, *Neuronal Networks of the Hippocampus* (1991); BrainPy 2.4.6
+    /// `brainpy/_src/dyn/channels/sodium_compatible.py::INa_TM1991`.
+    #[doc(alias = "INa_TM1991")]
+    #[derive(PartialEq)]
+    pub struct INaTM1991;
+    /// The parameters of [`INaTM1991`], in any number type.
+    pub struct INaTM1991Params {
+        /// Reversal potential `E` (mV). Default 50.0.
+        e: "E" = 50.0, Any;
+        /// Maximal conductance `g_max` (mS/cm²). Default 120.0.
+        g_max: "g_max" = 120.0, NonNegative;
+        /// Temperature factor `phi`. Default 1.
+        phi: "phi" = 1.0, NonNegative;
+        /// Voltage shift `V_sh` (mV). Default -63.0.
+        v_sh: "V_sh" = -63.0, Any;
+    }
+    options {
+        /// Integration method of the gates. Default `exp_auto`.
+        method: Method = Method::ExpAuto;
     }
 }
 
 impl INaTM1991 {
     /// `α_p(V) = 0.32·u/(e^{u/4} − 1)`, `u = 13 − V + V_sh` (guarded at `u = 0`).
+    #[inline(always)]
     pub fn f_p_alpha<T: Real>(v: T, v_sh: T) -> T {
         let u = (v - v_sh).rsub(13.0);
         x_over_expm1(u / 4.0) * 1.28
     }
     /// `β_p(V) = 0.28·w/(e^{w/5} − 1)`, `w = V − V_sh − 40` (guarded at `w = 0`).
+    #[inline(always)]
     pub fn f_p_beta<T: Real>(v: T, v_sh: T) -> T {
         let w = v - v_sh - 40.0;
         x_over_expm1(w / 5.0) * 1.4
     }
     /// `α_q(V) = 0.128·exp((17 − V + V_sh)/18)`.
+    #[inline(always)]
     pub fn f_q_alpha<T: Real>(v: T, v_sh: T) -> T {
         ((v - v_sh).rsub(17.0) / 18.0).exp() * 0.128
     }
     /// `β_q(V) = 4/(1 + exp(−(V − V_sh − 40)/5))`.
+    #[inline(always)]
     pub fn f_q_beta<T: Real>(v: T, v_sh: T) -> T {
         (((v - v_sh - 40.0) / -5.0).exp() + 1.0).rdiv(4.0)
     }
 }
 
 impl P3qRates for INaTM1991 {
+    #[inline(always)]
     fn f_p_alpha<T: Real>(v: T, v_sh: T) -> T {
         INaTM1991::f_p_alpha(v, v_sh)
     }
+    #[inline(always)]
     fn f_p_beta<T: Real>(v: T, v_sh: T) -> T {
         INaTM1991::f_p_beta(v, v_sh)
     }
+    #[inline(always)]
     fn f_q_alpha<T: Real>(v: T, v_sh: T) -> T {
         INaTM1991::f_q_alpha(v, v_sh)
     }
+    #[inline(always)]
     fn f_q_beta<T: Real>(v: T, v_sh: T) -> T {
         INaTM1991::f_q_beta(v, v_sh)
     }
 }
 
-p3q_channel!(INaTM1991, "INa_TM1991");
+p3q_channel!(INaTM1991, INaTM1991Params, "INa_TM1991");
 
 #[cfg(test)]
 mod tests {

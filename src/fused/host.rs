@@ -7,8 +7,9 @@ use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
 
 use burn::tensor::{Element, TensorData};
 
+use super::channel_host::{HostChannel, HostChannelKernel};
 use super::lanes::{F32x8, F64x4, Lanes};
-use super::simd::LaneKernel;
+use super::simd::{LaneKernel, NumKernel};
 use crate::backend::Precision;
 use crate::dynamics::{Core, StepTime};
 use crate::error::{Error, Result};
@@ -44,8 +45,13 @@ pub trait HostFloat:
     fn group_kernel(k: HostGroupKernel) -> Option<Box<dyn HostGroup<Self>>>;
     /// The synapse kernel for this element type, if `k` holds one.
     fn synapse_kernel(k: HostSynapseKernel) -> Option<Box<dyn HostSynapse<Self>>>;
+    /// The channel kernel for this element type, if `k` holds one.
+    fn channel_kernel(k: HostChannelKernel) -> Option<Box<dyn HostChannel<Self>>>;
     /// Runs a lane kernel with the best lanes for this element type on this CPU.
     fn run_lanes<A, K: LaneKernel<Self, A>>(k: &mut K, args: A);
+    /// Runs a [`NumKernel`] (a model's generic step) with the best lanes for this element type
+    /// on this CPU.
+    fn run_num_lanes<A, K: NumKernel<Self, A>>(k: &mut K, args: A);
 }
 
 impl HostFloat for f32 {
@@ -71,6 +77,12 @@ impl HostFloat for f32 {
             HostSynapseKernel::F64(_) => None,
         }
     }
+    fn channel_kernel(k: HostChannelKernel) -> Option<Box<dyn HostChannel<Self>>> {
+        match k {
+            HostChannelKernel::F32(c) => Some(c),
+            HostChannelKernel::F64(_) => None,
+        }
+    }
     #[inline(always)]
     fn run_lanes<A, K: LaneKernel<Self, A>>(k: &mut K, args: A) {
         #[cfg(target_arch = "x86_64")]
@@ -81,6 +93,20 @@ impl HostFloat for f32 {
         } else if super::simd::has_avx2() {
             // SAFETY: the CPU has AVX2.
             unsafe { super::simd::run_avx2(k, args) };
+            return;
+        }
+        k.run::<F32x8>(args)
+    }
+    #[inline(always)]
+    fn run_num_lanes<A, K: NumKernel<Self, A>>(k: &mut K, args: A) {
+        #[cfg(target_arch = "x86_64")]
+        if super::simd::has_avx512() {
+            // SAFETY: the CPU has AVX2, AVX-512F and AVX-512VL.
+            unsafe { super::simd::run_num_avx512(k, args) };
+            return;
+        } else if super::simd::has_avx2() {
+            // SAFETY: the CPU has AVX2.
+            unsafe { super::simd::run_num_avx2(k, args) };
             return;
         }
         k.run::<F32x8>(args)
@@ -110,8 +136,18 @@ impl HostFloat for f64 {
             HostSynapseKernel::F32(_) => None,
         }
     }
+    fn channel_kernel(k: HostChannelKernel) -> Option<Box<dyn HostChannel<Self>>> {
+        match k {
+            HostChannelKernel::F64(c) => Some(c),
+            HostChannelKernel::F32(_) => None,
+        }
+    }
     #[inline(always)]
     fn run_lanes<A, K: LaneKernel<Self, A>>(k: &mut K, args: A) {
+        k.run::<F64x4>(args)
+    }
+    #[inline(always)]
+    fn run_num_lanes<A, K: NumKernel<Self, A>>(k: &mut K, args: A) {
         k.run::<F64x4>(args)
     }
 }

@@ -14,15 +14,13 @@
 use std::fmt::Debug;
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::math::Real;
+use crate::math::{Num, Real};
 
 /// What the fused kernels need of a lane type besides [`Real`]: loads, stores, comparisons
 /// into masks, blends.
-pub trait Lanes: Real + Copy + Send + Sync + Debug {
+pub trait Lanes: Num<Mask: Copy> + Copy + Send + Sync + Debug {
     /// The element type.
     type E: Copy + PartialOrd + Default + Send + Sync + Debug + 'static;
-    /// A per-lane condition.
-    type M: Copy;
     /// Number of lanes.
     const N: usize;
     /// Whether the lanes are single precision (f32).
@@ -38,43 +36,38 @@ pub trait Lanes: Real + Copy + Send + Sync + Debug {
     fn elem(c: f64) -> Self::E;
     /// Every lane equal to `c`.
     fn splat(c: Self::E) -> Self;
-    /// Every lane equal to the element nearest to `c`.
-    #[inline(always)]
-    fn cst(c: f64) -> Self {
-        Self::splat(Self::elem(c))
-    }
     /// Lanes from `src[i..i + N]`, padding past the end of `src` with `pad`.
     fn load(src: &[Self::E], i: usize, pad: Self::E) -> Self;
     /// Writes the lanes to `dst[i..]` (only those inside `dst`).
     fn store(self, dst: &mut [Self::E], i: usize);
     /// Lane `k`.
     fn lane(&self, k: usize) -> Self::E;
-    /// |x|.
-    fn abs(self) -> Self;
+    /// |x| (the lanes' own; [`Num::abs`] calls it).
+    fn vabs(self) -> Self;
     /// `self < o` per lane.
-    fn lt(self, o: Self) -> Self::M;
+    fn lt(self, o: Self) -> Self::Mask;
     /// `self <= o` per lane.
-    fn le(self, o: Self) -> Self::M;
+    fn le(self, o: Self) -> Self::Mask;
     /// `self >= o` per lane (false where either is NaN, as Rust's `>=`).
-    fn ge(self, o: Self) -> Self::M;
+    fn ge(self, o: Self) -> Self::Mask;
     /// `m ? a : b` per lane.
-    fn blend(m: Self::M, a: Self, b: Self) -> Self;
+    fn blend(m: Self::Mask, a: Self, b: Self) -> Self;
     /// Both conditions.
-    fn and(a: Self::M, b: Self::M) -> Self::M;
+    fn and(a: Self::Mask, b: Self::Mask) -> Self::Mask;
     /// The opposite condition.
-    fn not(m: Self::M) -> Self::M;
+    fn not(m: Self::Mask) -> Self::Mask;
     /// Bit `k` set where lane `k` holds.
-    fn bits(m: Self::M) -> u32;
+    fn bits(m: Self::Mask) -> u32;
     /// The condition "`src[i + k]` is true" per lane (false past the end of `src`).
-    fn load_bools(src: &[bool], i: usize) -> Self::M;
+    fn load_bools(src: &[bool], i: usize) -> Self::Mask;
     /// Whether some lane holds.
     #[inline(always)]
-    fn any(m: Self::M) -> bool {
+    fn any(m: Self::Mask) -> bool {
         Self::bits(m) != 0
     }
     /// Whether every lane holds.
     #[inline(always)]
-    fn all(m: Self::M) -> bool {
+    fn all(m: Self::Mask) -> bool {
         Self::bits(m) == (1u32 << Self::N) - 1
     }
 }
@@ -85,7 +78,7 @@ pub trait Lanes: Real + Copy + Send + Sync + Debug {
 /// computed only when some lane needs it (no 0/0 in the lanes that take the series).
 #[inline(always)]
 pub fn exprel_pair<L: Lanes>(x: L, ex: L, deriv: bool) -> (L, L) {
-    let small = x.abs().lt(L::cst(L::EXPREL_THRESHOLD));
+    let small = x.vabs().lt(L::cst(L::EXPREL_THRESHOLD));
     let (near, far) = (L::any(small), !L::all(small));
     let (mut e, mut d) = (x, x);
     if near {
@@ -124,7 +117,7 @@ pub fn exprel_pair<L: Lanes>(x: L, ex: L, deriv: bool) -> (L, L) {
 /// vector, results blended per lane), so vectors of 8 and 16 lanes give identical bits.
 #[inline(always)]
 pub fn exprel_lazy<L: Lanes>(x: L) -> L {
-    let ax = x.abs();
+    let ax = x.vabs();
     let tiny = ax.lt(L::cst(1.0 / 16.0));
     if L::SINGLE && L::all(tiny) {
         return exprel_short(x);
@@ -155,7 +148,7 @@ fn exprel_short<L: Lanes>(x: L) -> L {
 /// `x/(eˣ − 1)` and `(1 − α·eˣ)/(eˣ − 1)` elsewhere), each branch only when a lane needs it.
 #[inline(always)]
 pub fn x_over_expm1_pair<L: Lanes>(x: L, ex: L, deriv: bool) -> (L, L) {
-    let small = x.abs().lt(L::cst(L::EXPREL_THRESHOLD));
+    let small = x.vabs().lt(L::cst(L::EXPREL_THRESHOLD));
     let (near, far) = (L::any(small), !L::all(small));
     let (mut a, mut d) = (x, x);
     if near {
@@ -328,7 +321,6 @@ macro_rules! portable {
 
         impl Lanes for $name {
             type E = $e;
-            type M = [bool; $n];
             const N: usize = $n;
             const SINGLE: bool = std::mem::size_of::<$e>() == 4;
             const EXPREL_THRESHOLD: f64 = $thr;
@@ -369,7 +361,7 @@ macro_rules! portable {
                 self.0[k]
             }
             #[inline(always)]
-            fn abs(self) -> Self {
+            fn vabs(self) -> Self {
                 self.map(|a| a.abs())
             }
             #[inline(always)]
@@ -623,7 +615,6 @@ mod avx {
 
     impl Lanes for Avx8 {
         type E = f32;
-        type M = __m256;
         const N: usize = 8;
         const SINGLE: bool = true;
         const EXPREL_THRESHOLD: f64 = super::F32x8::EXPREL_THRESHOLD;
@@ -663,7 +654,7 @@ mod avx {
             self.to_array()[k]
         }
         #[inline(always)]
-        fn abs(self) -> Self {
+        fn vabs(self) -> Self {
             unsafe { Avx8(_mm256_andnot_ps(_mm256_set1_ps(-0.0), self.0)) }
         }
         #[inline(always)]
@@ -852,7 +843,6 @@ mod avx512 {
 
     impl Lanes for Avx16 {
         type E = f32;
-        type M = __mmask16;
         const N: usize = 16;
         const SINGLE: bool = true;
         const EXPREL_THRESHOLD: f64 = super::F32x8::EXPREL_THRESHOLD;
@@ -892,7 +882,7 @@ mod avx512 {
             self.to_array()[k]
         }
         #[inline(always)]
-        fn abs(self) -> Self {
+        fn vabs(self) -> Self {
             unsafe { Avx16(_mm512_abs_ps(self.0)) }
         }
         #[inline(always)]
@@ -1074,3 +1064,64 @@ mod tests {
         assert_eq!(dst, src);
     }
 }
+
+/// Every lane type is a [`Num`](crate::math::Num): comparisons give its lane mask, `select` is
+/// its blend, so a model's whole step written over `Num` runs on lanes unchanged.
+macro_rules! lanes_num {
+    ($($t:ty => $m:ty),*) => {$(
+        impl crate::math::Num for $t {
+            type Mask = $m;
+            #[inline(always)]
+            fn cst(c: f64) -> Self {
+                <$t as Lanes>::splat(<$t as Lanes>::elem(c))
+            }
+            #[inline(always)]
+            fn lt(&self, o: &Self) -> Self::Mask {
+                <$t as Lanes>::lt(*self, *o)
+            }
+            #[inline(always)]
+            fn le(&self, o: &Self) -> Self::Mask {
+                <$t as Lanes>::le(*self, *o)
+            }
+            #[inline(always)]
+            fn ge(&self, o: &Self) -> Self::Mask {
+                <$t as Lanes>::ge(*self, *o)
+            }
+            #[inline(always)]
+            fn gt(&self, o: &Self) -> Self::Mask {
+                <$t as Lanes>::lt(*o, *self)
+            }
+            #[inline(always)]
+            fn select(m: &Self::Mask, a: Self, b: Self) -> Self {
+                <$t as Lanes>::blend(*m, a, b)
+            }
+            #[inline(always)]
+            fn mask_and(a: &Self::Mask, b: &Self::Mask) -> Self::Mask {
+                <$t as Lanes>::and(*a, *b)
+            }
+            #[inline(always)]
+            fn mask_or(a: &Self::Mask, b: &Self::Mask) -> Self::Mask {
+                <$t as Lanes>::not(<$t as Lanes>::and(
+                    <$t as Lanes>::not(*a),
+                    <$t as Lanes>::not(*b),
+                ))
+            }
+            #[inline(always)]
+            fn mask_not(m: &Self::Mask) -> Self::Mask {
+                <$t as Lanes>::not(*m)
+            }
+            #[inline(always)]
+            fn from_mask(m: &Self::Mask) -> Self {
+                <$t as Lanes>::blend(*m, <$t as crate::math::Num>::cst(1.0), <$t as crate::math::Num>::cst(0.0))
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                <$t as Lanes>::vabs(self)
+            }
+        }
+    )*};
+}
+
+lanes_num!(F32x8 => [bool; 8], F64x4 => [bool; 4]);
+#[cfg(target_arch = "x86_64")]
+lanes_num!(Avx8 => std::arch::x86_64::__m256, Avx16 => std::arch::x86_64::__mmask16);

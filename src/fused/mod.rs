@@ -19,9 +19,12 @@
 //! [`NeuronGroup::fused_kernel`]: crate::neuron::NeuronGroup::fused_kernel
 //! [`Synapse::fused_kernel`]: crate::synapse::Synapse::fused_kernel
 
+pub mod channel_host;
+pub mod cond_host;
 pub mod engine;
 mod host;
 pub mod lanes;
+pub mod model_host;
 pub mod neurons;
 pub mod simd;
 pub mod synapses;

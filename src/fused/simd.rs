@@ -89,3 +89,25 @@ pub(crate) unsafe fn run_avx2<A, K: LaneKernel<f32, A>>(k: &mut K, args: A) {
 pub(crate) unsafe fn run_avx512<A, K: LaneKernel<f32, A>>(k: &mut K, args: A) {
     k.run::<super::lanes::Avx16>(args)
 }
+
+/// A kernel written once over lanes that are also [`Num`](crate::math::Num)s — a model's
+/// generic step; [`super::HostFloat::run_num_lanes`] runs it with the best lanes of the CPU.
+pub trait NumKernel<E, A> {
+    /// The loop over lanes `L` (mark it `#[inline(always)]`, so that it compiles into the
+    /// AVX2 / AVX-512 versions).
+    fn run<L: super::lanes::Lanes<E = E>>(&mut self, args: A);
+}
+
+/// Runs `k` with AVX2 lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn run_num_avx2<A, K: NumKernel<f32, A>>(k: &mut K, args: A) {
+    k.run::<super::lanes::Avx8>(args)
+}
+
+/// Runs `k` with AVX-512 lanes (sixteen f32).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512vl")]
+pub(crate) unsafe fn run_num_avx512<A, K: NumKernel<f32, A>>(k: &mut K, args: A) {
+    k.run::<super::lanes::Avx16>(args)
+}

@@ -20,7 +20,7 @@ use crate::dynamics::{Core, StepTime};
 use crate::error::{Error, Result};
 use crate::fused::host::{read_float, read_spikes};
 use crate::integrate::{Method, OdeSystem, integrate_array};
-use crate::math::Real;
+use crate::math::{Num, Real};
 use crate::synapse::kinetics::{exponential_dg, gating_dg};
 use crate::synapse::stp::{facilitation_du, recovery_dx, std_spike, stp_spike};
 
@@ -483,7 +483,7 @@ impl<L: Lanes> OdeSystem<L> for StpLanes<L> {
         if self.facilitation { 2 } else { 1 }
     }
     #[inline(always)]
-    fn derivative<T: Real + From<L>>(&self, i: usize, x: &[T], _t: f64) -> T {
+    fn derivative<T: Num + From<L>>(&self, i: usize, x: &[T], _t: f64) -> T {
         if self.facilitation && i == 0 {
             facilitation_du(x[0].clone(), T::from(self.tau_f))
         } else {
@@ -606,7 +606,7 @@ impl<L: Lanes> OdeSystem<L> for GatingLanes<L> {
         1
     }
     #[inline(always)]
-    fn derivative<T: Real + From<L>>(&self, _i: usize, x: &[T], _t: f64) -> T {
+    fn derivative<T: Num + From<L>>(&self, _i: usize, x: &[T], _t: f64) -> T {
         gating_dg(
             x[0].clone(),
             T::from(self.tt),
@@ -804,7 +804,7 @@ impl<L: Lanes> OdeSystem<L> for DecayLanes<L> {
         1
     }
     #[inline(always)]
-    fn derivative<T: Real + From<L>>(&self, _i: usize, x: &[T], _t: f64) -> T {
+    fn derivative<T: Num + From<L>>(&self, _i: usize, x: &[T], _t: f64) -> T {
         exponential_dg(x[0].clone(), T::from(self.tau))
     }
 }

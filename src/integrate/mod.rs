@@ -14,7 +14,7 @@
 pub mod noise;
 mod ode;
 
-pub use ode::{OdeRhs, OdeSystem, Vars, integrate, integrate_array};
+pub use ode::{OdeRhs, OdeSystem, Vars, integrate, integrate_array, integrate_vars};
 
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;

@@ -1,4 +1,4 @@
-use crate::math::{Dual, Real};
+use crate::math::{Dual, Num};
 
 use super::Method;
 
@@ -7,12 +7,12 @@ use super::Method;
 /// `R` is the value type of the states (tensors, floats). `derivative` is generic over the
 /// number type `T` it is evaluated in: the integrator calls it with `T = R` and, for
 /// `exp_auto`, with dual numbers `T = Dual<R>`; parameters held as `R` enter with `T::from`.
-pub trait OdeSystem<R: Real> {
+pub trait OdeSystem<R: Num> {
     /// Number of state variables.
     fn n_vars(&self) -> usize;
 
     /// `dxᵢ/dt` for variable `i` at states `x` (all variables) and time `t`.
-    fn derivative<T: Real + From<R>>(&self, i: usize, x: &[T], t: f64) -> T;
+    fn derivative<T: Num + From<R>>(&self, i: usize, x: &[T], t: f64) -> T;
 }
 
 /// The two evaluations of a right-hand side the integrators make — in the state type `R` and
@@ -21,7 +21,7 @@ pub trait OdeSystem<R: Real> {
 /// Every [`OdeSystem`] has them (blanket impl); implement this trait directly only for a system
 /// whose right-hand side goes through trait objects and therefore cannot be generic over the
 /// number type (a `CondNeuGroup` summing the currents of its `dyn Channel`s).
-pub trait OdeRhs<R: Real> {
+pub trait OdeRhs<R: Num> {
     /// Number of state variables.
     fn n_equations(&self) -> usize;
     /// `dxᵢ/dt` in the state type.
@@ -30,7 +30,7 @@ pub trait OdeRhs<R: Real> {
     fn rhs_dual(&self, i: usize, x: &[Dual<R>], t: f64) -> Dual<R>;
 }
 
-impl<R: Real, S: OdeSystem<R>> OdeRhs<R> for S {
+impl<R: Num, S: OdeSystem<R>> OdeRhs<R> for S {
     #[inline(always)]
     fn n_equations(&self) -> usize {
         self.n_vars()
@@ -98,7 +98,7 @@ impl<R, const N: usize> Vars<R> for [R; N] {
 }
 
 /// One step of `method` from states `x` at time `t` over `dt`; returns the new states.
-pub fn integrate<R: Real, S: OdeRhs<R> + ?Sized>(
+pub fn integrate<R: Num, S: OdeRhs<R> + ?Sized>(
     sys: &S,
     method: Method,
     x: &[R],
@@ -110,7 +110,7 @@ pub fn integrate<R: Real, S: OdeRhs<R> + ?Sized>(
 
 /// [`integrate`] on a fixed-size array of variables: no allocation (the fused host loops).
 #[inline(always)]
-pub fn integrate_array<R: Real, S: OdeRhs<R> + ?Sized, const N: usize>(
+pub fn integrate_array<R: Num, S: OdeRhs<R> + ?Sized, const N: usize>(
     sys: &S,
     method: Method,
     x: [R; N],
@@ -120,8 +120,10 @@ pub fn integrate_array<R: Real, S: OdeRhs<R> + ?Sized, const N: usize>(
     integrate_vars(sys, method, x, t, dt)
 }
 
+/// [`integrate`] on any fixed container of variables ([`Vars`]: an array, or a model's declared
+/// states or gates): no allocation.
 #[inline(always)]
-fn integrate_vars<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
+pub fn integrate_vars<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
     sys: &S,
     method: Method,
     x: V,
@@ -147,18 +149,18 @@ fn integrate_vars<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
 }
 
 #[inline(always)]
-fn eval<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: f64) -> V {
+fn eval<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: f64) -> V {
     x.build(|i| sys.rhs(i, x.as_slice(), t))
 }
 
 /// `x + a·k` elementwise over the variables.
 #[inline(always)]
-fn axpy<R: Real, V: Vars<R, Of<R> = V>>(x: &V, k: &V, a: f64) -> V {
+fn axpy<R: Num, V: Vars<R, Of<R> = V>>(x: &V, k: &V, a: f64) -> V {
     x.build(|i| x.as_slice()[i].clone() + k.as_slice()[i].clone() * a)
 }
 
 #[inline(always)]
-fn exp_auto<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
+fn exp_auto<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
     sys: &S,
     x: &V,
     t: f64,
@@ -186,7 +188,7 @@ fn exp_auto<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
 /// Generic explicit two-stage Runge–Kutta with parameter β (BrainPy's `rk2` tableau:
 /// c = (0, β), a₂₁ = β, b = (1 − 1/(2β), 1/(2β))).
 #[inline(always)]
-fn two_stage<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
+fn two_stage<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
     sys: &S,
     x: &V,
     t: f64,
@@ -203,12 +205,7 @@ fn two_stage<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
 }
 
 #[inline(always)]
-fn rk4<R: Real, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
-    sys: &S,
-    x: &V,
-    t: f64,
-    dt: f64,
-) -> V {
+fn rk4<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: f64, dt: f64) -> V {
     let k1 = eval(sys, x, t);
     let k2 = eval(sys, &axpy(x, &k1, dt / 2.0), t + dt / 2.0);
     let k3 = eval(sys, &axpy(x, &k2, dt / 2.0), t + dt / 2.0);
@@ -240,7 +237,7 @@ mod tests {
         fn n_vars(&self) -> usize {
             1
         }
-        fn derivative<T: Real + From<f64>>(&self, _i: usize, x: &[T], t: f64) -> T {
+        fn derivative<T: Num + From<f64>>(&self, _i: usize, x: &[T], t: f64) -> T {
             let x0 = x[0].clone();
             -(x0.powi(3)) + T::from(t.sin() + self.a)
         }

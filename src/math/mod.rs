@@ -6,10 +6,12 @@
 //! host floats (the fused CPU loops and the tests).
 
 mod dual;
+mod num;
 mod real;
 mod tval;
 
 pub use dual::Dual;
+pub use num::{Num, TMask};
 pub use real::Real;
 pub use tval::{TVal, div_scalar_exact};
 

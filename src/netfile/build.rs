@@ -10,11 +10,11 @@ use crate::channel::{Channel, IKHH1952, IKTM1991, IL, INaHH1952, INaTM1991};
 use crate::error::{Error, Result};
 use crate::geometry::Geometry;
 use crate::mode::Mode;
+use crate::model::{NeuGroup, NeuronModel};
 use crate::network::Network;
 use crate::neuron::{
-    CondNeuGroup, CondNeuGroupConfig, Hh, HhConfig, LeakyIntegrator, LeakyIntegratorConfig, Lif,
-    LifConfig, NeuronGroup, PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig,
-    WangBuzsakiConfig, WangBuzsakiModel,
+    CondNeuGroup, CondNeuGroupConfig, HhModel, LeakyIntegratorModel, LifModel, NeuronGroup,
+    PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig, WbModel,
 };
 use crate::runner::{InputValue, Runner};
 use crate::synapse::{
@@ -184,16 +184,91 @@ fn take_input(
     }))
 }
 
-/// The models a file can name, with whether their config has an integration `method`.
-const GROUP_MODELS: [(&str, bool); 7] = [
-    ("LIF", true),
-    ("LeakyIntegrator", true),
-    ("SpikeTimeGroup", false),
-    ("PoissonGroup", false),
-    ("WangBuzsakiModel", true),
-    ("HH", true),
-    ("CondNeuGroup", true),
+/// Builds a group from its table.
+type GroupBuilder =
+    fn(Geometry, Option<&str>, toml::Table, &Ctx, Mode, &Loc) -> Result<Box<dyn NeuronGroup>>;
+
+/// The models a file can name: `(model, whether its config has an integration method,
+/// builder)`. A [`NeuronModel`] registers with one line, `(M::CLASS, true, model_group::<M>)`.
+const GROUP_MODELS: &[(&str, bool, GroupBuilder)] = &[
+    (LifModel::CLASS, true, model_group::<LifModel>),
+    (
+        LeakyIntegratorModel::CLASS,
+        true,
+        model_group::<LeakyIntegratorModel>,
+    ),
+    (WbModel::CLASS, true, model_group::<WbModel>),
+    (HhModel::CLASS, true, model_group::<HhModel>),
+    ("SpikeTimeGroup", false, spike_time_group),
+    ("PoissonGroup", false, poisson_group),
+    ("CondNeuGroup", true, cond_neu_group),
 ];
+
+/// A group of neuron model `M` (its config deserialized from the table).
+fn model_group<M: NeuronModel>(
+    size: Geometry,
+    name: Option<&str>,
+    cfg: toml::Table,
+    ctx: &Ctx,
+    mode: Mode,
+    loc: &Loc,
+) -> Result<Box<dyn NeuronGroup>>
+where
+    M::Config: serde::de::DeserializeOwned,
+{
+    let cfg = deserialize::<M::Config>(cfg, loc)?;
+    NeuGroup::<M>::named(size, cfg, name, ctx, mode)
+        .map(|g| Box::new(g) as _)
+        .map_err(|e| located_lib_error(e, loc))
+}
+
+fn spike_time_group(
+    size: Geometry,
+    name: Option<&str>,
+    cfg: toml::Table,
+    ctx: &Ctx,
+    mode: Mode,
+    loc: &Loc,
+) -> Result<Box<dyn NeuronGroup>> {
+    let cfg = deserialize::<SpikeTimeGroupConfig>(cfg, loc)?;
+    SpikeTimeGroup::named(size, cfg, name, ctx, mode)
+        .map(|g| Box::new(g) as _)
+        .map_err(|e| located_lib_error(e, loc))
+}
+
+fn poisson_group(
+    size: Geometry,
+    name: Option<&str>,
+    cfg: toml::Table,
+    ctx: &Ctx,
+    mode: Mode,
+    loc: &Loc,
+) -> Result<Box<dyn NeuronGroup>> {
+    let cfg = deserialize::<PoissonGroupConfig>(cfg, loc)?;
+    PoissonGroup::named(size, cfg, name, ctx, mode)
+        .map(|g| Box::new(g) as _)
+        .map_err(|e| located_lib_error(e, loc))
+}
+
+fn cond_neu_group(
+    size: Geometry,
+    name: Option<&str>,
+    mut cfg: toml::Table,
+    ctx: &Ctx,
+    mode: Mode,
+    loc: &Loc,
+) -> Result<Box<dyn NeuronGroup>> {
+    let method = cfg
+        .get("method")
+        .and_then(|m| m.as_str())
+        .unwrap_or("exp_auto")
+        .to_string();
+    let channels = build_channels(cfg.remove("channels"), &method, loc)?;
+    let group_cfg = deserialize::<CondNeuGroupConfig>(cfg, loc)?;
+    CondNeuGroup::named(size, group_cfg, channels, name, ctx, mode)
+        .map(|g| Box::new(g) as _)
+        .map_err(|e| located_lib_error(e, loc))
+}
 
 /// The channel models a `CondNeuGroup` entry can list.
 const CHANNEL_MODELS: [&str; 5] = ["INa_HH1952", "IK_HH1952", "IL", "INa_TM1991", "IK_TM1991"];
@@ -253,79 +328,18 @@ fn build_group(
     model: &str,
     size: Geometry,
     name: Option<&str>,
-    mut cfg: toml::Table,
+    cfg: toml::Table,
     ctx: &Ctx,
     mode: Mode,
     loc: &Loc,
 ) -> Result<Box<dyn NeuronGroup>> {
-    let located = |r: Result<Box<dyn NeuronGroup>>| r.map_err(|e| located_lib_error(e, loc));
-    match model {
-        "LIF" => located(
-            Lif::named(size, deserialize::<LifConfig>(cfg, loc)?, name, ctx, mode)
-                .map(|g| Box::new(g) as _),
-        ),
-        "LeakyIntegrator" => located(
-            LeakyIntegrator::named(
-                size,
-                deserialize::<LeakyIntegratorConfig>(cfg, loc)?,
-                name,
-                ctx,
-                mode,
-            )
-            .map(|g| Box::new(g) as _),
-        ),
-        "SpikeTimeGroup" => located(
-            SpikeTimeGroup::named(
-                size,
-                deserialize::<SpikeTimeGroupConfig>(cfg, loc)?,
-                name,
-                ctx,
-                mode,
-            )
-            .map(|g| Box::new(g) as _),
-        ),
-        "PoissonGroup" => located(
-            PoissonGroup::named(
-                size,
-                deserialize::<PoissonGroupConfig>(cfg, loc)?,
-                name,
-                ctx,
-                mode,
-            )
-            .map(|g| Box::new(g) as _),
-        ),
-        "WangBuzsakiModel" => located(
-            WangBuzsakiModel::named(
-                size,
-                deserialize::<WangBuzsakiConfig>(cfg, loc)?,
-                name,
-                ctx,
-                mode,
-            )
-            .map(|g| Box::new(g) as _),
-        ),
-        "HH" => located(
-            Hh::named(size, deserialize::<HhConfig>(cfg, loc)?, name, ctx, mode)
-                .map(|g| Box::new(g) as _),
-        ),
-        "CondNeuGroup" => {
-            let method = cfg
-                .get("method")
-                .and_then(|m| m.as_str())
-                .unwrap_or("exp_auto")
-                .to_string();
-            let channels = build_channels(cfg.remove("channels"), &method, loc)?;
-            let group_cfg = deserialize::<CondNeuGroupConfig>(cfg, loc)?;
-            located(
-                CondNeuGroup::named(size, group_cfg, channels, name, ctx, mode)
-                    .map(|g| Box::new(g) as _),
-            )
-        }
-        other => {
+    match GROUP_MODELS.iter().find(|m| m.0 == model) {
+        Some((_, _, build)) => build(size, name, cfg, ctx, mode, loc),
+        None => {
             let known: Vec<&str> = GROUP_MODELS.iter().map(|m| m.0).collect();
             Err(loc.err(
                 "model",
-                format!("unknown model `{other}`; known models: {known:?}"),
+                format!("unknown model `{model}`; known models: {known:?}"),
             ))
         }
     }

@@ -1,12 +1,10 @@
 //! Conductance-based neuron group with pluggable ion channels (BrainPy's `bp.CondNeuGroup`).
 
 use burn::tensor::Tensor;
-use serde::{Deserialize, Serialize};
 
-use super::wang_buzsaki::{check_param, crossing_spike};
 use super::{NeuronGroup, add_noise};
 use crate::backend::Ctx;
-use crate::channel::{Channel, ChannelParams, GateSystem};
+use crate::channel::Channel;
 use crate::dynamics::{Core, Dynamics, StepTime, check_name};
 use crate::error::{Error, Result};
 use crate::geometry::{Geometry, IntoGeometry};
@@ -14,50 +12,37 @@ use crate::init::Initializer;
 use crate::integrate::{Method, OdeRhs, integrate};
 use crate::math::{Dual, TVal};
 use crate::mode::Mode;
-use crate::param::{NParam, ParamSpec};
+use crate::model::group::tensor_crossing;
+use crate::param::{Domain, NParam, ParamSpec};
 use crate::state::StateInit;
 use crate::surrogate::TwoInputSurrogate;
 
-/// Configuration of a [`CondNeuGroup`] (the membrane; the channels are passed separately);
-/// `Default` gives BrainPy's defaults.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CondNeuGroupConfig {
-    /// Membrane capacitance `C` (µF/cm²). Default 1.
-    #[serde(alias = "C")]
-    pub c: ParamSpec,
-    /// Membrane area `A` (cm²): the external input is multiplied by `1e-3/A` (nA → µA/cm²).
-    /// Default 1e-3 (factor 1).
-    #[serde(alias = "A")]
-    pub a: ParamSpec,
-    /// Spike threshold `V_th` (mV). Default 0.
-    #[serde(alias = "V_th")]
-    pub v_th: ParamSpec,
-    /// Initial V (mV). Default `Uniform(−70, −60)` (BrainPy's; seeded, seed 0).
-    #[serde(alias = "V_initializer")]
-    pub v_initializer: Initializer,
-    /// Noise σ on V (Euler–Maruyama), none by default.
-    pub noise: Option<ParamSpec>,
-    /// Seed of the noise stream.
-    pub noise_seed: u64,
-    /// Integration method of V. Default `exp_auto` (each channel has its own for its gates).
-    pub method: Method,
-    /// The crossing surrogate of the spike in Training mode. Default `InvSquareGrad2(α=100)`.
-    pub surrogate: TwoInputSurrogate,
-}
-
-impl Default for CondNeuGroupConfig {
-    fn default() -> Self {
-        CondNeuGroupConfig {
-            c: 1.0.into(),
-            a: 1e-3.into(),
-            v_th: 0.0.into(),
-            v_initializer: Initializer::uniform(-70.0, -60.0, 0),
-            noise: None,
-            noise_seed: 0,
-            method: Method::ExpAuto,
-            surrogate: TwoInputSurrogate::default(),
-        }
+crate::model_config! {
+    /// Configuration of a [`CondNeuGroup`] (the membrane; the channels are passed separately);
+    /// `Default` gives BrainPy's defaults.
+    pub struct CondNeuGroupConfig;
+    /// The membrane parameters of a [`CondNeuGroup`].
+    pub struct CondParams {
+        /// Membrane capacitance `C` (µF/cm²). Default 1.
+        c: "C" = 1.0, Positive;
+        /// Membrane area `A` (cm²): the external input is multiplied by `1e-3/A` (nA → µA/cm²).
+        /// Default 1e-3 (factor 1).
+        a: "A" = 1e-3, Positive;
+        /// Spike threshold `V_th` (mV). Default 0.
+        v_th: "V_th" = 0.0, Any;
+    }
+    options {
+        /// Initial V (mV). Default `Uniform(−70, −60)` (BrainPy's; seeded, seed 0).
+        #[serde(alias = "V_initializer")]
+        v_initializer: Initializer = Initializer::uniform(-70.0, -60.0, 0);
+        /// Noise σ on V (Euler–Maruyama), none by default.
+        noise: Option<ParamSpec> = None;
+        /// Seed of the noise stream.
+        noise_seed: u64 = 0;
+        /// Integration method of V. Default `exp_auto` (each channel has its own for its gates).
+        method: Method = Method::ExpAuto;
+        /// The crossing surrogate of the spike in Training mode. Default `InvSquareGrad2(α=100)`.
+        surrogate: TwoInputSurrogate = TwoInputSurrogate::default();
     }
 }
 
@@ -66,16 +51,14 @@ impl Default for CondNeuGroupConfig {
 struct Slot {
     name: String,
     channel: Box<dyn Channel>,
-    /// (local name, key in the group's parameters).
-    params: Vec<(&'static str, String)>,
-    /// Keys of the gates in the group's states.
+    params: Vec<String>,
     gates: Vec<String>,
 }
 
 /// dV/dt = (I + Σ channel currents(V, old gates)) / C, on dual numbers for exp_auto.
 struct MembraneOde<'a> {
     slots: &'a [Slot],
-    params: &'a [ChannelParams],
+    params: &'a [Vec<TVal>],
     gates: &'a [Vec<TVal>],
     i: TVal,
     c: TVal,
@@ -85,7 +68,7 @@ impl MembraneOde<'_> {
     fn dv(&self, v: Dual<TVal>) -> Dual<TVal> {
         let mut sum = Dual::cst(self.i.clone());
         for ((slot, p), g) in self.slots.iter().zip(self.params).zip(self.gates) {
-            sum = sum + slot.channel.current(v.clone(), g, p);
+            sum = sum + slot.channel.current_tensors(v.clone(), g, p);
         }
         sum / Dual::cst(self.c.clone())
     }
@@ -150,8 +133,7 @@ pub struct CondNeuGroup {
 }
 
 impl CondNeuGroup {
-    /// A group of `size` neurons named `CondNeuGroup<k>` with `channels` as
-    /// `(name, channel)` pairs (BrainPy's keyword arguments `INa=..., IK=..., IL=...`).
+    /// A group of `size` neurons with `channels` (name, channel) named `CondNeuGroup<k>`.
     pub fn new<S: Into<String>>(
         size: impl IntoGeometry,
         cfg: CondNeuGroupConfig,
@@ -174,15 +156,16 @@ impl CondNeuGroup {
         let geometry = size.into_geometry()?;
         let vs = geometry.varshape();
         let mut core = Core::new("CondNeuGroup", name, ctx, mode)?;
-        let p = &mut core.params;
-        p.build("C", &cfg.c, &vs, ctx)?;
-        p.build("A", &cfg.a, &vs, ctx)?;
-        p.build("V_th", &cfg.v_th, &vs, ctx)?;
-        check_param(p, "C", "C", |x| x > 0.0, "positive")?;
-        check_param(p, "A", "A", |x| x > 0.0, "positive")?;
-        // In `params` (under `noise`) so that device moves, optimizers and state dicts see it.
+        let membrane = cfg.params();
+        for (key, spec, domain) in [
+            ("C", &membrane.c, Domain::Positive),
+            ("A", &membrane.a, Domain::Positive),
+            ("V_th", &membrane.v_th, Domain::Any),
+        ] {
+            build_checked(&mut core, key, spec, domain, &vs, ctx)?;
+        }
         if let Some(n) = &cfg.noise {
-            core.params.build("noise", n, &vs, ctx)?;
+            build_checked(&mut core, "noise", n, Domain::NonNegative, &vs, ctx)?;
         }
         cfg.v_initializer.validate("V_initializer")?;
         let s = &mut core.states;
@@ -203,17 +186,18 @@ impl CondNeuGroup {
                 return Err(Error::DuplicateName(format!("channel `{ch_name}`")));
             }
             let mut keys = Vec::new();
-            for (local, spec) in channel.param_specs() {
+            for ((local, spec), domain) in channel
+                .param_keys()
+                .iter()
+                .zip(channel.param_values())
+                .zip(channel.param_domains())
+            {
                 let key = format!("{ch_name}.{local}");
-                core.params.build(&key, &spec, &vs, ctx)?;
-                keys.push((local, key));
-            }
-            for &local in channel.nonnegative_params() {
-                let key = format!("{ch_name}.{local}");
-                check_param(&core.params, &key, &key, |x| x >= 0.0, "non-negative")?;
+                build_checked(&mut core, &key, &spec, *domain, &vs, ctx)?;
+                keys.push(key);
             }
             let mut gates = Vec::new();
-            for &gate in channel.gate_names() {
+            for gate in channel.gate_keys() {
                 let key = format!("{ch_name}.{gate}");
                 core.states
                     .declare(&key, StateInit::Float(Initializer::Zero), vs.clone());
@@ -239,48 +223,46 @@ impl CondNeuGroup {
         Ok(group)
     }
 
-    /// The channels as `(name, channel)`, in the order given.
+    /// The channels with their names.
     pub fn channels(&self) -> impl Iterator<Item = (&str, &dyn Channel)> {
         self.slots
             .iter()
             .map(|s| (s.name.as_str(), s.channel.as_ref()))
     }
 
-    fn channel_params(&self) -> Vec<ChannelParams> {
+    fn channel_params(&self) -> Vec<Vec<TVal>> {
         self.slots
             .iter()
-            .map(|s| {
-                ChannelParams::new(
-                    s.params
-                        .iter()
-                        .map(|(local, key)| (*local, self.core.params.tval(key)))
-                        .collect(),
-                )
-            })
+            .map(|s| s.params.iter().map(|k| self.core.params.tval(k)).collect())
             .collect()
     }
 
-    /// Sets every gate to its steady state at the current V.
     fn init_gates(&mut self) {
         let v = TVal::T(self.core.states.f("V"));
         let params = self.channel_params();
         for (slot, p) in self.slots.iter().zip(&params) {
-            let steady = slot.channel.steady_state(&v, p);
-            assert_eq!(
-                steady.len(),
-                slot.gates.len(),
-                "channel `{}` ({}) returned {} steady-state values for {} gates",
-                slot.name,
-                slot.channel.class_name(),
-                steady.len(),
-                slot.gates.len()
-            );
+            let steady = slot.channel.steady_tensors(&v, p);
             for (key, g) in slot.gates.iter().zip(steady) {
                 let like = self.core.states.f(key);
                 self.core.states.set_f(key, g.into_tensor_like(&like));
             }
         }
     }
+}
+
+/// Builds a parameter and checks its domain.
+fn build_checked(
+    core: &mut Core,
+    key: &str,
+    spec: &ParamSpec,
+    domain: Domain,
+    varshape: &[usize],
+    ctx: &Ctx,
+) -> Result<()> {
+    let p = NParam::build(spec, key, varshape, ctx)?;
+    domain.check(key, &p.host_values()?)?;
+    core.params.insert(key, p);
+    Ok(())
 }
 
 impl Dynamics for CondNeuGroup {
@@ -294,8 +276,6 @@ impl Dynamics for CondNeuGroup {
         "CondNeuGroup"
     }
 
-    /// Re-creates V, `input` and `spike` from their initializers, then puts every gate at its
-    /// steady state at the new V (BrainPy's channel `reset_state(V)`).
     fn reset_state(&mut self, batch: Option<usize>) -> Result<()> {
         self.core.reset(batch)?;
         self.init_gates();
@@ -313,19 +293,19 @@ impl NeuronGroup for CondNeuGroup {
     }
 
     fn fused_kernel(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
-        use crate::fused::neurons::cond::{ChannelSpec, CondKernel};
-        let mut specs = Vec::new();
-        for s in &self.slots {
-            specs.push(ChannelSpec {
-                kind: s.channel.host_kind()?,
-                method: s.channel.method(),
-                params: &s.params,
-                gates: &s.gates,
-            });
-        }
+        use crate::fused::cond_host::{CondChannel, CondHost};
         let (core, method, seed) = (&self.core, self.method, self.noise_seed);
         Some(crate::host_group_kernel!(core.ctx.precision, E => {
-            CondKernel::<E>::new(core, method, seed, &specs)
+            self.slots
+                .iter()
+                .map(|s| {
+                    let k = s.channel.host_kernel(core, &s.name)?;
+                    let kernel = <E as crate::fused::HostFloat>::channel_kernel(k)
+                        .ok_or_else(|| Error::Backend("channel kernel of another precision".into()))?;
+                    Ok(CondChannel { name: s.name.clone(), kernel })
+                })
+                .collect::<Result<Vec<_>>>()
+                .and_then(|chs| CondHost::<E>::new(core, chs, method, seed))
                 .map(|k| Box::new(k) as Box<dyn crate::fused::HostGroup<E>>)
         }))
     }
@@ -363,17 +343,12 @@ impl NeuronGroup for CondNeuGroup {
             if slot.gates.is_empty() {
                 continue;
             }
-            let sys = GateSystem {
-                channel: slot.channel.as_ref(),
-                v: &v_old,
-                params: p,
-            };
-            let out = integrate(&sys, slot.channel.method(), g, ts.t, ts.dt);
+            let out = slot.channel.step_tensors(&v_old, g, p, ts);
             for (key, x) in slot.gates.iter().zip(out) {
                 new_gates.push((key.clone(), x.into_tensor_like(&v)));
             }
         }
-        let spike = crossing_spike(
+        let spike = tensor_crossing(
             &v,
             &v_new,
             &core.params.tval("V_th"),

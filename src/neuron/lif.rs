@@ -4,17 +4,12 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{NeuronGroup, add_noise, ge, le, where_val};
-use crate::backend::Ctx;
-use crate::dynamics::{Core, Dynamics, StepTime};
 use crate::error::Result;
-use crate::geometry::{Geometry, IntoGeometry};
 use crate::init::Initializer;
-use crate::integrate::{Method, OdeSystem, integrate};
-use crate::math::{Real, TVal};
-use crate::mode::Mode;
-use crate::param::{NParam, ParamSpec};
-use crate::state::StateInit;
+use crate::integrate::{Method, OdeSystem, integrate_array};
+use crate::math::Num;
+use crate::model::{ModelParts, NeuGroup, NeuronModel, Spike, StateStart, StepCx};
+use crate::param::ParamSpec;
 use crate::surrogate::{SpikeFunction, Surrogate, SurrogateFunction};
 
 /// How the membrane is reset after a spike in Training mode.
@@ -28,87 +23,79 @@ pub enum SpikeReset {
     Hard,
 }
 
-/// Configuration of a [`Lif`] group; `Default` gives BrainPy's defaults.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LifConfig {
-    /// Resting potential `V_rest` (mV). Default 0.
-    #[serde(alias = "V_rest")]
-    pub v_rest: ParamSpec,
-    /// Reset potential `V_reset` (mV). Default −5.
-    #[serde(alias = "V_reset")]
-    pub v_reset: ParamSpec,
-    /// Threshold `V_th` (mV). Default 20.
-    #[serde(alias = "V_th")]
-    pub v_th: ParamSpec,
-    /// Membrane resistance `R`. Default 1.
-    #[serde(alias = "R")]
-    pub r: ParamSpec,
-    /// Membrane time constant `tau` (ms). Default 10.
-    pub tau: ParamSpec,
-    /// Refractory period `tau_ref` (ms). Default 0.
-    pub tau_ref: ParamSpec,
-    /// Initial membrane potential. Default 0.
-    #[serde(alias = "V_initializer")]
-    pub v_initializer: Initializer,
-    /// Noise σ on V (Euler–Maruyama), none by default.
-    pub noise: Option<ParamSpec>,
-    /// Seed of the noise stream.
-    pub noise_seed: u64,
-    /// Integration method. Default `exp_auto`.
-    pub method: Method,
-    /// Surrogate of the spike in Training mode. Default `InvSquareGrad(alpha=100)`.
-    pub surrogate: Surrogate,
-    /// Smooth forward spike in Training mode (BrainPy's `forward_use_surrogate`).
-    pub forward_use_surrogate: bool,
-    /// Reset rule in Training mode. Default soft.
-    pub spk_reset: SpikeReset,
-    /// Detach the spike in the reset (BrainPy's `detach_spk`). Default false.
-    pub detach_spk: bool,
-    /// A user surrogate replacing `surrogate` (not serialisable).
-    #[serde(skip)]
-    pub custom_surrogate: Option<Arc<dyn SurrogateFunction>>,
+crate::model_config! {
+    /// Configuration of a [`Lif`] group; `Default` gives BrainPy's defaults.
+    pub struct LifConfig;
+    /// The parameters of [`LifModel`], in any number type.
+    pub struct LifParams {
+        /// Resting potential `V_rest` (mV). Default 0.
+        v_rest: "V_rest" = 0.0, Any;
+        /// Reset potential `V_reset` (mV). Default −5.
+        v_reset: "V_reset" = -5.0, Any;
+        /// Threshold `V_th` (mV). Default 20.
+        v_th: "V_th" = 20.0, Any;
+        /// Membrane resistance `R`. Default 1.
+        r: "R" = 1.0, Any;
+        /// Membrane time constant `tau` (ms). Default 10.
+        tau: "tau" = 10.0, Positive;
+        /// Refractory period `tau_ref` (ms). Default 0.
+        tau_ref: "tau_ref" = 0.0, NonNegative;
+    }
+    options {
+        /// Initial membrane potential. Default 0.
+        #[serde(alias = "V_initializer")]
+        v_initializer: Initializer = Initializer::Zero;
+        /// Noise σ on V (Euler–Maruyama), none by default.
+        noise: Option<ParamSpec> = None;
+        /// Seed of the noise stream.
+        noise_seed: u64 = 0;
+        /// Integration method. Default `exp_auto`.
+        method: Method = Method::ExpAuto;
+        /// Surrogate of the spike in Training mode. Default `InvSquareGrad(alpha=100)`.
+        surrogate: Surrogate = Surrogate::inv_square_grad();
+        /// Smooth forward spike in Training mode (BrainPy's `forward_use_surrogate`).
+        forward_use_surrogate: bool = false;
+        /// Reset rule in Training mode. Default soft.
+        spk_reset: SpikeReset = SpikeReset::Soft;
+        /// Detach the spike in the reset (BrainPy's `detach_spk`). Default false.
+        detach_spk: bool = false;
+        /// A user surrogate replacing `surrogate` (not serialisable).
+        #[serde(skip)]
+        custom_surrogate: Option<Arc<dyn SurrogateFunction>> = None;
+    }
 }
 
-impl Default for LifConfig {
-    fn default() -> Self {
-        LifConfig {
-            v_rest: 0.0.into(),
-            v_reset: (-5.0).into(),
-            v_th: 20.0.into(),
-            r: 1.0.into(),
-            tau: 10.0.into(),
-            tau_ref: 0.0.into(),
-            v_initializer: Initializer::Zero,
-            noise: None,
-            noise_seed: 0,
-            method: Method::ExpAuto,
-            surrogate: Surrogate::inv_square_grad(),
-            forward_use_surrogate: false,
-            spk_reset: SpikeReset::Soft,
-            detach_spk: false,
-            custom_surrogate: None,
-        }
+crate::model_states! {
+    /// The states of [`LifModel`] (besides `input` and `spike`).
+    pub struct LifState {
+        /// Membrane potential (mV).
+        v: "V",
+        /// Time of the last spike (ms; −1e7 at reset).
+        t_last_spike: "t_last_spike",
     }
 }
 
 /// `τ dV/dt = −(V − V_rest) + R·I`, written once for every number type.
-pub(crate) fn lif_dv<T: Real>(v: T, v_rest: T, r: T, i: T, tau: T) -> T {
+#[inline(always)]
+pub(crate) fn lif_dv<T: Num>(v: T, v_rest: T, r: T, i: T, tau: T) -> T {
     (-v + v_rest + r * i) / tau
 }
 
-struct LifOde {
-    v_rest: TVal,
-    r: TVal,
-    tau: TVal,
-    i: TVal,
+/// The leaky membrane as an ODE system (shared with [`super::LeakyIntegrator`]).
+pub(crate) struct LeakyOde<R> {
+    pub v_rest: R,
+    pub r: R,
+    pub tau: R,
+    pub i: R,
 }
 
-impl OdeSystem<TVal> for LifOde {
+impl<R: Num> OdeSystem<R> for LeakyOde<R> {
+    #[inline(always)]
     fn n_vars(&self) -> usize {
         1
     }
-    fn derivative<T: Real + From<TVal>>(&self, _i: usize, x: &[T], _t: f64) -> T {
+    #[inline(always)]
+    fn derivative<T: Num + From<R>>(&self, _i: usize, x: &[T], _t: f64) -> T {
         lif_dv(
             x[0].clone(),
             T::from(self.v_rest.clone()),
@@ -146,153 +133,93 @@ impl OdeSystem<TVal> for LifOde {
 /// Reference: BrainPy 2.4.6 `brainpy/_src/dynold/neurons/reduced_models.py::LIF`;
 /// `oracle/data/g_training_lif_bptt.json` pins its Training-mode BPTT.
 #[derive(Clone, Debug)]
-pub struct Lif {
-    core: Core,
-    geometry: Geometry,
+pub struct LifModel {
     method: Method,
     spk_reset: SpikeReset,
     detach_spk: bool,
     spike_fn: SpikeFunction,
-    noise_seed: u64,
 }
 
-impl Lif {
-    /// A group of `size` neurons named `LIF<k>`.
-    pub fn new(size: impl IntoGeometry, cfg: LifConfig, ctx: &Ctx, mode: Mode) -> Result<Self> {
-        Self::named(size, cfg, None, ctx, mode)
-    }
+/// A group of LIF neurons ([`LifModel`]).
+pub type Lif = NeuGroup<LifModel>;
 
-    /// A group with an explicit name (`None` for the default).
-    pub fn named(
-        size: impl IntoGeometry,
-        cfg: LifConfig,
-        name: Option<&str>,
-        ctx: &Ctx,
-        mode: Mode,
-    ) -> Result<Self> {
-        let geometry = size.into_geometry()?;
-        let vs = geometry.varshape();
-        let mut core = Core::new("LIF", name, ctx, mode)?;
-        let p = &mut core.params;
-        p.build("V_rest", &cfg.v_rest, &vs, ctx)?;
-        p.build("V_reset", &cfg.v_reset, &vs, ctx)?;
-        p.build("V_th", &cfg.v_th, &vs, ctx)?;
-        p.build("R", &cfg.r, &vs, ctx)?;
-        p.build("tau", &cfg.tau, &vs, ctx)?;
-        p.build("tau_ref", &cfg.tau_ref, &vs, ctx)?;
-        // In `params` (under `noise`) so that device moves, optimizers and state dicts see it.
-        if let Some(n) = &cfg.noise {
-            core.params.build("noise", n, &vs, ctx)?;
-        }
-        cfg.v_initializer.validate("V_initializer")?;
-        let s = &mut core.states;
-        s.declare("V", StateInit::Float(cfg.v_initializer.clone()), vs.clone());
-        s.declare("input", StateInit::Float(Initializer::Zero), vs.clone());
-        s.declare("spike", StateInit::Spike, vs.clone());
-        s.declare(
-            "t_last_spike",
-            StateInit::Float(Initializer::constant(-1e7)),
-            vs.clone(),
-        );
-        core.states.reset(ctx, core.mode)?;
+impl LifModel {
+    /// The integration method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+}
+
+impl NeuronModel for LifModel {
+    const CLASS: &'static str = "LIF";
+    type Config = LifConfig;
+    type Params<R> = LifParams<R>;
+    type State<R> = LifState<R>;
+
+    fn build(cfg: &LifConfig) -> Result<ModelParts<Self>> {
         let spike_fn = match &cfg.custom_surrogate {
             Some(c) => SpikeFunction::from_arc(c.clone()),
             None => SpikeFunction::new(cfg.surrogate.clone()),
         }
         .forward_use_surrogate(cfg.forward_use_surrogate);
-        Ok(Lif {
-            core,
-            geometry,
-            method: cfg.method,
-            spk_reset: cfg.spk_reset,
-            detach_spk: cfg.detach_spk,
-            spike_fn,
+        Ok(ModelParts {
+            model: LifModel {
+                method: cfg.method,
+                spk_reset: cfg.spk_reset,
+                detach_spk: cfg.detach_spk,
+                spike_fn,
+            },
+            params: cfg.params(),
+            states: LifState {
+                v: StateStart::Init(cfg.v_initializer.clone()),
+                t_last_spike: StateStart::Init(Initializer::constant(-1e7)),
+            },
+            noise: cfg.noise.clone(),
             noise_seed: cfg.noise_seed,
         })
     }
-}
 
-impl Dynamics for Lif {
-    fn core(&self) -> &Core {
-        &self.core
-    }
-    fn core_mut(&mut self) -> &mut Core {
-        &mut self.core
-    }
-    fn class_name(&self) -> &'static str {
-        "LIF"
-    }
-}
-
-impl NeuronGroup for Lif {
-    fn geometry(&self) -> &Geometry {
-        &self.geometry
-    }
-
-    fn clone_box(&self) -> Box<dyn NeuronGroup> {
-        Box::new(self.clone())
-    }
-
-    fn fused_kernel(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
-        let (core, method, seed) = (&self.core, self.method, self.noise_seed);
-        Some(crate::host_group_kernel!(core.ctx.precision, E => {
-            // `noise` is a parameter of the core.
-            crate::fused::neurons::lif::LifKernel::<E>::new(core, method, None, seed)
-                .map(|k| Box::new(k) as Box<dyn crate::fused::HostGroup<E>>)
-        }))
-    }
-
-    fn update(&mut self, ts: &StepTime) -> Result<()> {
-        let core = &self.core;
-        let p = &core.params;
-        let v = core.states.f("V");
-        let t_last = core.states.f("t_last_spike");
-        let sys = LifOde {
-            v_rest: p.tval("V_rest"),
-            r: p.tval("R"),
-            tau: p.tval("tau"),
-            i: TVal::T(core.states.f("input")),
+    #[inline(always)]
+    fn step<R: Num, C: StepCx<R>>(
+        &self,
+        p: &LifParams<R>,
+        s: &mut LifState<R>,
+        input: R,
+        cx: &mut C,
+    ) -> Spike<R> {
+        let sys = LeakyOde {
+            v_rest: p.v_rest.clone(),
+            r: p.r.clone(),
+            tau: p.tau.clone(),
+            i: input,
         };
-        let v_new = integrate(&sys, self.method, &[TVal::T(v.clone())], ts.t, ts.dt)
-            .remove(0)
-            .into_tensor_like(&v);
-        let noise = core.params.try_get("noise").map(NParam::tval);
-        let v_new = add_noise(v_new, noise.as_ref(), self.noise_seed, ts, &core.ctx);
-        let refractory = le(t_last.clone().neg().add_scalar(ts.t), &p.tval("tau_ref"));
-        let v_new = v_new.mask_where(refractory, v);
-        let v_th = p.tval("V_th");
-        let v_reset = p.tval("V_reset");
-
-        let (v_out, spike_state, fired) = if core.mode.is_training() {
-            let x = (TVal::T(v_new.clone()) - v_th.clone()).into_tensor_like(&v_new);
-            let spike = self.spike_fn.apply(x)?;
-            let s = if self.detach_spk {
+        let [v_new] = integrate_array(&sys, self.method, [s.v.clone()], cx.t(), cx.dt());
+        let v_new = match cx.noise() {
+            Some(n) => v_new + n,
+            None => v_new,
+        };
+        // Refractory neurons (t − t_last ≤ tau_ref) keep their old V.
+        let refractory = (-s.t_last_spike.clone() + cx.t()).le(&p.tau_ref);
+        let v_new = R::select(&refractory, s.v.clone(), v_new);
+        if cx.training() {
+            let spike = cx.spike(v_new.clone() - p.v_th.clone(), &self.spike_fn);
+            let s_reset = if self.detach_spk {
                 spike.clone().detach()
             } else {
                 spike.clone()
             };
-            let v_out = match self.spk_reset {
-                SpikeReset::Soft => {
-                    let jump = (v_th - v_reset).into_tensor_like(&v_new);
-                    v_new - jump * s.clone()
-                }
-                SpikeReset::Hard => {
-                    let gap = (v_reset - TVal::T(v_new.clone())).into_tensor_like(&v_new);
-                    v_new + gap * s.clone()
-                }
+            s.v = match self.spk_reset {
+                SpikeReset::Soft => v_new - (p.v_th.clone() - p.v_reset.clone()) * s_reset,
+                SpikeReset::Hard => v_new.clone() + (p.v_reset.clone() - v_new) * s_reset,
             };
-            let fired = s.detach().greater_elem(0.0);
-            (v_out, crate::state::StateTensor::Float(spike), fired)
+            let fired = spike.clone().detach().gt(&R::cst(0.0));
+            s.t_last_spike = R::select(&fired, cx.time(), s.t_last_spike.clone()).detach();
+            Spike::Float(spike)
         } else {
-            let fired = ge(v_new.clone(), &v_th);
-            let v_out = where_val(v_new, fired.clone(), &v_reset);
-            (v_out, crate::state::StateTensor::Bool(fired.clone()), fired)
-        };
-        let t_last = t_last.mask_fill(fired, ts.t).detach();
-        let s = &mut self.core.states;
-        s.set_f("V", v_out);
-        s.set("spike", spike_state);
-        s.set_f("t_last_spike", t_last);
-        Ok(())
+            let fired = v_new.ge(&p.v_th);
+            s.v = R::select(&fired, p.v_reset.clone(), v_new);
+            s.t_last_spike = R::select(&fired, cx.time(), s.t_last_spike.clone());
+            Spike::Mask(fired)
+        }
     }
 }

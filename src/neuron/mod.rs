@@ -7,15 +7,17 @@ mod leaky;
 mod lif;
 pub mod wang_buzsaki;
 
-pub use cond_neu_group::{CondNeuGroup, CondNeuGroupConfig};
-pub use hh::{Hh, HhConfig};
+pub use cond_neu_group::{CondNeuGroup, CondNeuGroupConfig, CondParams};
+pub use hh::{Hh, HhConfig, HhModel, HhParams, HhState};
 pub use input_groups::{PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig};
-pub use leaky::{LeakyIntegrator, LeakyIntegratorConfig};
-pub(crate) use lif::lif_dv;
-pub use lif::{Lif, LifConfig, SpikeReset};
-pub use wang_buzsaki::{WangBuzsakiConfig, WangBuzsakiModel};
+pub use leaky::{
+    LeakyIntegrator, LeakyIntegratorConfig, LeakyIntegratorModel, LeakyIntegratorParams,
+    LeakyIntegratorState,
+};
+pub use lif::{Lif, LifConfig, LifModel, LifParams, LifState, SpikeReset};
+pub use wang_buzsaki::{WangBuzsakiConfig, WangBuzsakiModel, WbModel, WbParams, WbState};
 
-use burn::tensor::{Bool, Tensor};
+use burn::tensor::Tensor;
 
 use crate::dynamics::{Dynamics, StepTime};
 use crate::error::{Error, Result};
@@ -115,37 +117,17 @@ pub trait NeuronGroup: Dynamics {
     }
 }
 
-/// `a ≥ b` elementwise, `b` a constant or a broadcastable tensor.
-pub(crate) fn ge(a: Tensor<2>, b: &TVal) -> Tensor<2, Bool> {
-    match b {
-        TVal::S(c) => a.greater_equal_elem(*c),
-        TVal::T(t) => {
-            let [r, c] = a.dims();
-            a.greater_equal(t.clone().expand([r, c]))
-        }
-    }
-}
-
-/// `a ≤ b` elementwise, `b` a constant or a broadcastable tensor.
-pub(crate) fn le(a: Tensor<2>, b: &TVal) -> Tensor<2, Bool> {
-    match b {
-        TVal::S(c) => a.lower_equal_elem(*c),
-        TVal::T(t) => {
-            let [r, c] = a.dims();
-            a.lower_equal(t.clone().expand([r, c]))
-        }
-    }
-}
-
-/// `where(mask, value, a)` with `value` a constant or a broadcastable tensor.
-pub(crate) fn where_val(a: Tensor<2>, mask: Tensor<2, Bool>, value: &TVal) -> Tensor<2> {
-    match value {
-        TVal::S(c) => a.mask_fill(mask, *c),
-        TVal::T(t) => {
-            let [r, c] = a.dims();
-            a.mask_where(mask, t.clone().expand([r, c]))
-        }
-    }
+/// The Euler–Maruyama increment `σ·√dt·ξ` of step `ts` for a `[rows, cols]` state, with the
+/// seeded draws every execution uses ([`crate::integrate::noise::step_normals`]).
+pub(crate) fn noise_increment(
+    sigma: &TVal,
+    seed: u64,
+    ts: &StepTime,
+    [r, c]: [usize; 2],
+    ctx: &crate::backend::Ctx,
+) -> TVal {
+    let xi = crate::integrate::noise::step_normals(seed, ts.i, r * c);
+    TVal::T(ctx.tensor(xi, [r, c])) * sigma.clone() * ts.dt.sqrt()
 }
 
 /// Adds Euler–Maruyama noise `σ·√dt·ξ` to `v` when the group has `noise`.
@@ -159,14 +141,8 @@ pub(crate) fn add_noise(
     match noise {
         None => v,
         Some(sigma) => {
-            let [r, c] = v.dims();
-            let xi = crate::integrate::noise::step_normals(seed, ts.i, r * c);
-            let xi = TVal::T(ctx.tensor(xi, [r, c]));
-            let dv = xi * sigma.clone() * ts.dt.sqrt();
-            match dv {
-                TVal::T(t) => v + t,
-                TVal::S(_) => unreachable!("a tensor times anything is a tensor"),
-            }
+            let dv = noise_increment(sigma, seed, ts, v.dims(), ctx);
+            (TVal::T(v.clone()) + dv).into_tensor_like(&v)
         }
     }
 }

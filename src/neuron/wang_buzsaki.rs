@@ -1,150 +1,115 @@
 //! Wang–Buzsáki interneuron (BrainPy's `bp.neurons.WangBuzsakiModel`).
 
-use serde::{Deserialize, Serialize};
-
-use super::{NeuronGroup, add_noise, ge};
-use crate::backend::Ctx;
-use crate::dynamics::{Core, Dynamics, StepTime};
-use crate::error::{Error, Result};
-use crate::geometry::{Geometry, IntoGeometry};
+use crate::error::Result;
 use crate::init::Initializer;
-use crate::integrate::{Method, OdeSystem, integrate};
-use crate::math::{Real, TVal, x_over_expm1};
-use crate::mode::Mode;
-use crate::param::{NParam, ParamSpec, Params};
-use crate::state::{StateInit, StateTensor};
+use crate::integrate::{Method, OdeSystem, integrate_array};
+use crate::math::{Num, Real, x_over_expm1};
+use crate::model::{ModelParts, NeuGroup, NeuronModel, Spike, StateStart, StepCx};
+use crate::param::ParamSpec;
 use crate::surrogate::TwoInputSurrogate;
 
-/// Configuration of a [`WangBuzsakiModel`]; `Default` gives the true defaults of BrainPy's
-/// code (its docstring lists HH's values by mistake).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WangBuzsakiConfig {
-    /// Sodium reversal potential `ENa` (mV). Default 55.
-    #[serde(alias = "ENa")]
-    pub e_na: ParamSpec,
-    /// Sodium conductance `gNa` (mS/cm²). Default 35.
-    #[serde(alias = "gNa")]
-    pub g_na: ParamSpec,
-    /// Potassium reversal potential `EK` (mV). Default −90.
-    #[serde(alias = "EK")]
-    pub e_k: ParamSpec,
-    /// Potassium conductance `gK` (mS/cm²). Default 9.
-    #[serde(alias = "gK")]
-    pub g_k: ParamSpec,
-    /// Leak reversal potential `EL` (mV). Default −65.
-    #[serde(alias = "EL")]
-    pub e_l: ParamSpec,
-    /// Leak conductance `gL` (mS/cm²). Default 0.1.
-    #[serde(alias = "gL")]
-    pub g_l: ParamSpec,
-    /// Spike threshold `V_th` (mV). Default 20.
-    #[serde(alias = "V_th")]
-    pub v_th: ParamSpec,
-    /// Temperature factor `phi` of the h and n kinetics. Default 5.
-    pub phi: ParamSpec,
-    /// Membrane capacitance `C` (µF/cm²). Default 1.
-    #[serde(alias = "C")]
-    pub c: ParamSpec,
-    /// Initial V (mV). Default −65.
-    #[serde(alias = "V_initializer")]
-    pub v_initializer: Initializer,
-    /// Initial h. Default 0.6.
-    pub h_initializer: Initializer,
-    /// Initial n. Default 0.32.
-    pub n_initializer: Initializer,
-    /// Noise σ on V (Euler–Maruyama), none by default.
-    pub noise: Option<ParamSpec>,
-    /// Seed of the noise stream.
-    pub noise_seed: u64,
-    /// Integration method of (V, h, n). Default `exp_auto`.
-    pub method: Method,
-    /// The crossing surrogate of the spike in Training mode. Default `InvSquareGrad2(α=100)`.
-    pub surrogate: TwoInputSurrogate,
+crate::model_config! {
+    /// Configuration of a [`WangBuzsakiModel`]; `Default` gives the true defaults of BrainPy's
+    /// code (its docstring lists HH's values by mistake).
+    pub struct WangBuzsakiConfig;
+    /// The parameters of the model equations, in any number type.
+    pub struct WbParams {
+        /// Sodium reversal potential `ENa` (mV). Default 55.
+        e_na: "ENa" = 55.0, Any;
+        /// Sodium conductance `gNa` (mS/cm²). Default 35.
+        g_na: "gNa" = 35.0, NonNegative;
+        /// Potassium reversal potential `EK` (mV). Default −90.
+        e_k: "EK" = -90.0, Any;
+        /// Potassium conductance `gK` (mS/cm²). Default 9.
+        g_k: "gK" = 9.0, NonNegative;
+        /// Leak reversal potential `EL` (mV). Default −65.
+        e_l: "EL" = -65.0, Any;
+        /// Leak conductance `gL` (mS/cm²). Default 0.1.
+        g_l: "gL" = 0.1, NonNegative;
+        /// Spike threshold `V_th` (mV). Default 20.
+        v_th: "V_th" = 20.0, Any;
+        /// Temperature factor `phi` of the h and n kinetics. Default 5.
+        phi: "phi" = 5.0, Positive;
+        /// Membrane capacitance `C` (µF/cm²). Default 1.
+        c: "C" = 1.0, Positive;
+    }
+    options {
+        /// Initial V (mV). Default −65.
+        #[serde(alias = "V_initializer")]
+        v_initializer: Initializer = Initializer::constant(-65.0);
+        /// Initial h. Default 0.6.
+        h_initializer: Initializer = Initializer::constant(0.6);
+        /// Initial n. Default 0.32.
+        n_initializer: Initializer = Initializer::constant(0.32);
+        /// Noise σ on V (Euler–Maruyama), none by default.
+        noise: Option<ParamSpec> = None;
+        /// Seed of the noise stream.
+        noise_seed: u64 = 0;
+        /// Integration method of (V, h, n). Default `exp_auto`.
+        method: Method = Method::ExpAuto;
+        /// The crossing surrogate of the spike in Training mode. Default `InvSquareGrad2(α=100)`.
+        surrogate: TwoInputSurrogate = TwoInputSurrogate::default();
+    }
 }
 
-impl Default for WangBuzsakiConfig {
-    fn default() -> Self {
-        WangBuzsakiConfig {
-            e_na: 55.0.into(),
-            g_na: 35.0.into(),
-            e_k: (-90.0).into(),
-            g_k: 9.0.into(),
-            e_l: (-65.0).into(),
-            g_l: 0.1.into(),
-            v_th: 20.0.into(),
-            phi: 5.0.into(),
-            c: 1.0.into(),
-            v_initializer: Initializer::constant(-65.0),
-            h_initializer: Initializer::constant(0.6),
-            n_initializer: Initializer::constant(0.32),
-            noise: None,
-            noise_seed: 0,
-            method: Method::ExpAuto,
-            surrogate: TwoInputSurrogate::default(),
-        }
+crate::model_states! {
+    /// The states of [`WbModel`] (besides `input` and `spike`).
+    pub struct WbState {
+        /// Membrane potential (mV).
+        v: "V",
+        /// Sodium inactivation.
+        h: "h",
+        /// Potassium activation.
+        n: "n",
     }
 }
 
 /// `α_m(V) = −0.1(V + 35)/(exp(−0.1(V + 35)) − 1)`, guarded at V = −35 (limit 1).
+#[inline(always)]
 pub fn alpha_m<T: Real>(v: T) -> T {
     x_over_expm1((v + 35.0) * -0.1)
 }
 
 /// `β_m(V) = 4·exp(−(V + 60)/18)`.
+#[inline(always)]
 pub fn beta_m<T: Real>(v: T) -> T {
     ((v + 60.0) / -18.0).exp() * 4.0
 }
 
 /// `m∞ = α_m/(α_m + β_m)` (instantaneous activation).
+#[inline(always)]
 pub fn m_inf<T: Real>(v: T) -> T {
     let a = alpha_m(v.clone());
     a.clone() / (a + beta_m(v))
 }
 
 /// `α_h(V) = 0.07·exp(−(V + 58)/20)`.
+#[inline(always)]
 pub fn alpha_h<T: Real>(v: T) -> T {
     ((v + 58.0) / -20.0).exp() * 0.07
 }
 
 /// `β_h(V) = 1/(exp(−0.1(V + 28)) + 1)`.
+#[inline(always)]
 pub fn beta_h<T: Real>(v: T) -> T {
     (((v + 28.0) * -0.1).exp() + 1.0).recip()
 }
 
 /// `α_n(V) = −0.01(V + 34)/(exp(−0.1(V + 34)) − 1)`, guarded at V = −34 (limit 0.1).
+#[inline(always)]
 pub fn alpha_n<T: Real>(v: T) -> T {
     x_over_expm1((v + 34.0) * -0.1) * 0.1
 }
 
 /// `β_n(V) = 0.125·exp(−(V + 44)/80)`.
+#[inline(always)]
 pub fn beta_n<T: Real>(v: T) -> T {
     ((v + 44.0) / -80.0).exp() * 0.125
 }
 
-/// The parameters of the model equations, in any number type.
-#[derive(Clone, Debug)]
-pub struct WbParams<T> {
-    /// `ENa`.
-    pub e_na: T,
-    /// `gNa`.
-    pub g_na: T,
-    /// `EK`.
-    pub e_k: T,
-    /// `gK`.
-    pub g_k: T,
-    /// `EL`.
-    pub e_l: T,
-    /// `gL`.
-    pub g_l: T,
-    /// `phi`.
-    pub phi: T,
-    /// `C`.
-    pub c: T,
-}
-
 impl<R: Clone> WbParams<R> {
     /// The same parameters in another number type.
+    #[inline(always)]
     pub fn cast<T: From<R>>(&self) -> WbParams<T> {
         WbParams {
             e_na: T::from(self.e_na.clone()),
@@ -153,6 +118,7 @@ impl<R: Clone> WbParams<R> {
             g_k: T::from(self.g_k.clone()),
             e_l: T::from(self.e_l.clone()),
             g_l: T::from(self.g_l.clone()),
+            v_th: T::from(self.v_th.clone()),
             phi: T::from(self.phi.clone()),
             c: T::from(self.c.clone()),
         }
@@ -160,6 +126,7 @@ impl<R: Clone> WbParams<R> {
 }
 
 /// `dV/dt = (−gNa m∞³ h (V − ENa) − gK n⁴ (V − EK) − gL (V − EL) + I)/C`.
+#[inline(always)]
 pub fn wb_dv<T: Real>(v: T, h: T, n: T, i: T, p: &WbParams<T>) -> T {
     let i_na = p.g_na.clone() * m_inf(v.clone()).powi(3) * h * (v.clone() - p.e_na.clone());
     let i_k = p.g_k.clone() * n.powi(4) * (v.clone() - p.e_k.clone());
@@ -168,27 +135,32 @@ pub fn wb_dv<T: Real>(v: T, h: T, n: T, i: T, p: &WbParams<T>) -> T {
 }
 
 /// `dh/dt = φ(α_h(1 − h) − β_h h)`.
+#[inline(always)]
 pub fn wb_dh<T: Real>(h: T, v: T, phi: T) -> T {
     let (a, b) = (alpha_h(v.clone()), beta_h(v));
     phi * (a * h.clone().rsub(1.0) - b * h)
 }
 
 /// `dn/dt = φ(α_n(1 − n) − β_n n)`.
+#[inline(always)]
 pub fn wb_dn<T: Real>(n: T, v: T, phi: T) -> T {
     let (a, b) = (alpha_n(v.clone()), beta_n(v));
     phi * (a * n.clone().rsub(1.0) - b * n)
 }
 
-struct WbOde {
-    p: WbParams<TVal>,
-    i: TVal,
+/// The model's equations as an ODE system of (V, h, n).
+pub(crate) struct WbOde<R> {
+    pub p: WbParams<R>,
+    pub i: R,
 }
 
-impl OdeSystem<TVal> for WbOde {
+impl<R: Num> OdeSystem<R> for WbOde<R> {
+    #[inline(always)]
     fn n_vars(&self) -> usize {
         3
     }
-    fn derivative<T: Real + From<TVal>>(&self, k: usize, x: &[T], _t: f64) -> T {
+    #[inline(always)]
+    fn derivative<T: Num + From<R>>(&self, k: usize, x: &[T], _t: f64) -> T {
         match k {
             0 => wb_dv(
                 x[0].clone(),
@@ -203,39 +175,24 @@ impl OdeSystem<TVal> for WbOde {
     }
 }
 
-/// Checks that every value of the built parameter `key` satisfies `ok` (`what` says how).
-pub(crate) fn check_param(
-    params: &Params,
-    key: &str,
-    label: &str,
-    ok: fn(f64) -> bool,
-    what: &str,
-) -> Result<()> {
-    for x in params.get(key).host_values()? {
-        if !ok(x) {
-            return Err(Error::arg(label, format!("must be {what}, got {x}")));
-        }
-    }
-    Ok(())
-}
-
-/// The spike of a threshold crossing, `V_old < V_th ≤ V_new`: bool outside Training, float
+/// The spike of a threshold crossing, `V_old < V_th ≤ V_new`: a mask outside Training, a float
 /// with the two-input crossing surrogate on `(V_new − V_th, V_old − V_th)` in Training.
-pub(crate) fn crossing_spike(
-    v_old: &burn::tensor::Tensor<2>,
-    v_new: &burn::tensor::Tensor<2>,
-    v_th: &TVal,
-    mode: Mode,
+#[inline(always)]
+pub(crate) fn crossing_spike<R: Num, C: StepCx<R>>(
+    v_old: &R,
+    v_new: &R,
+    v_th: &R,
+    cx: &mut C,
     surrogate: &TwoInputSurrogate,
-) -> StateTensor {
-    if mode.is_training() {
-        let x_new = (TVal::T(v_new.clone()) - v_th.clone()).into_tensor_like(v_new);
-        let x_old = (TVal::T(v_old.clone()) - v_th.clone()).into_tensor_like(v_old);
-        StateTensor::Float(surrogate.apply(x_new, x_old))
+) -> Spike<R> {
+    if cx.training() {
+        let x_new = v_new.clone() - v_th.clone();
+        let x_old = v_old.clone() - v_th.clone();
+        Spike::Float(cx.crossing_spike(x_new, x_old, surrogate))
     } else {
-        let above = ge(v_new.clone(), v_th);
-        let was_below = ge(v_old.clone(), v_th).bool_not();
-        StateTensor::Bool(above.bool_and(was_below))
+        let above = v_new.ge(v_th);
+        let was_below = R::mask_not(&v_old.ge(v_th));
+        Spike::Mask(R::mask_and(&above, &was_below))
     }
 }
 
@@ -283,150 +240,102 @@ pub(crate) fn crossing_spike(
 /// `brainpy/_src/dyn/neurons/hh.py::WangBuzsakiHHLTC`. `oracle` cases b (f–I curve) and
 /// h (`wb_one_step`) pin it.
 #[derive(Clone, Debug)]
-pub struct WangBuzsakiModel {
-    core: Core,
-    geometry: Geometry,
+pub struct WbModel {
     method: Method,
     surrogate: TwoInputSurrogate,
-    noise_seed: u64,
 }
 
-impl WangBuzsakiModel {
-    /// A group of `size` neurons named `WangBuzsakiModel<k>`.
-    pub fn new(
-        size: impl IntoGeometry,
-        cfg: WangBuzsakiConfig,
-        ctx: &Ctx,
-        mode: Mode,
-    ) -> Result<Self> {
-        Self::named(size, cfg, None, ctx, mode)
-    }
+/// A group of Wang–Buzsáki neurons ([`WbModel`]), BrainPy's `WangBuzsakiModel`.
+pub type WangBuzsakiModel = NeuGroup<WbModel>;
 
-    /// A group with an explicit name (`None` for the default).
-    pub fn named(
-        size: impl IntoGeometry,
-        cfg: WangBuzsakiConfig,
-        name: Option<&str>,
-        ctx: &Ctx,
-        mode: Mode,
-    ) -> Result<Self> {
-        let geometry = size.into_geometry()?;
-        let vs = geometry.varshape();
-        let mut core = Core::new("WangBuzsakiModel", name, ctx, mode)?;
-        let p = &mut core.params;
-        p.build("ENa", &cfg.e_na, &vs, ctx)?;
-        p.build("gNa", &cfg.g_na, &vs, ctx)?;
-        p.build("EK", &cfg.e_k, &vs, ctx)?;
-        p.build("gK", &cfg.g_k, &vs, ctx)?;
-        p.build("EL", &cfg.e_l, &vs, ctx)?;
-        p.build("gL", &cfg.g_l, &vs, ctx)?;
-        p.build("V_th", &cfg.v_th, &vs, ctx)?;
-        p.build("phi", &cfg.phi, &vs, ctx)?;
-        p.build("C", &cfg.c, &vs, ctx)?;
-        check_param(p, "C", "C", |x| x > 0.0, "positive")?;
-        for g in ["gNa", "gK", "gL"] {
-            check_param(p, g, g, |x| x >= 0.0, "non-negative")?;
-        }
-        // In `params` (under `noise`) so that device moves, optimizers and state dicts see it.
-        if let Some(n) = &cfg.noise {
-            core.params.build("noise", n, &vs, ctx)?;
-        }
-        cfg.v_initializer.validate("V_initializer")?;
-        cfg.h_initializer.validate("h_initializer")?;
-        cfg.n_initializer.validate("n_initializer")?;
-        let s = &mut core.states;
-        s.declare("V", StateInit::Float(cfg.v_initializer.clone()), vs.clone());
-        s.declare("h", StateInit::Float(cfg.h_initializer.clone()), vs.clone());
-        s.declare("n", StateInit::Float(cfg.n_initializer.clone()), vs.clone());
-        s.declare("input", StateInit::Float(Initializer::Zero), vs.clone());
-        s.declare("spike", StateInit::Spike, vs.clone());
-        core.states.reset(ctx, core.mode)?;
-        Ok(WangBuzsakiModel {
-            core,
-            geometry,
-            method: cfg.method,
-            surrogate: cfg.surrogate,
+impl NeuronModel for WbModel {
+    const CLASS: &'static str = "WangBuzsakiModel";
+    type Config = WangBuzsakiConfig;
+    type Params<R> = WbParams<R>;
+    type State<R> = WbState<R>;
+
+    fn build(cfg: &WangBuzsakiConfig) -> Result<ModelParts<Self>> {
+        Ok(ModelParts {
+            model: WbModel {
+                method: cfg.method,
+                surrogate: cfg.surrogate.clone(),
+            },
+            params: cfg.params(),
+            states: WbState {
+                v: StateStart::Init(cfg.v_initializer.clone()),
+                h: StateStart::Init(cfg.h_initializer.clone()),
+                n: StateStart::Init(cfg.n_initializer.clone()),
+            },
+            noise: cfg.noise.clone(),
             noise_seed: cfg.noise_seed,
         })
     }
 
-    fn ode_params(&self) -> WbParams<TVal> {
-        let p = &self.core.params;
-        WbParams {
-            e_na: p.tval("ENa"),
-            g_na: p.tval("gNa"),
-            e_k: p.tval("EK"),
-            g_k: p.tval("gK"),
-            e_l: p.tval("EL"),
-            g_l: p.tval("gL"),
-            phi: p.tval("phi"),
-            c: p.tval("C"),
-        }
-    }
-}
-
-impl Dynamics for WangBuzsakiModel {
-    fn core(&self) -> &Core {
-        &self.core
-    }
-    fn core_mut(&mut self) -> &mut Core {
-        &mut self.core
-    }
-    fn class_name(&self) -> &'static str {
-        "WangBuzsakiModel"
-    }
-}
-
-impl NeuronGroup for WangBuzsakiModel {
-    fn geometry(&self) -> &Geometry {
-        &self.geometry
-    }
-
-    fn clone_box(&self) -> Box<dyn NeuronGroup> {
-        Box::new(self.clone())
-    }
-
-    fn fused_kernel(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
-        let (core, method, seed) = (&self.core, self.method, self.noise_seed);
-        Some(crate::host_group_kernel!(core.ctx.precision, E => {
-            // `noise` is a parameter of the core.
-            crate::fused::neurons::wb::WbKernel::<E>::new(core, method, None, seed)
-                .map(|k| Box::new(k) as Box<dyn crate::fused::HostGroup<E>>)
-        }))
-    }
-
-    fn update(&mut self, ts: &StepTime) -> Result<()> {
-        let s = &self.core.states;
-        let (v, h, n) = (s.f("V"), s.f("h"), s.f("n"));
+    #[inline(always)]
+    fn step<R: Num, C: StepCx<R>>(
+        &self,
+        p: &WbParams<R>,
+        s: &mut WbState<R>,
+        input: R,
+        cx: &mut C,
+    ) -> Spike<R> {
         let sys = WbOde {
-            p: self.ode_params(),
-            i: TVal::T(s.f("input")),
+            p: p.clone(),
+            i: input,
         };
-        let x = [TVal::T(v.clone()), TVal::T(h.clone()), TVal::T(n.clone())];
-        let mut out = integrate(&sys, self.method, &x, ts.t, ts.dt).into_iter();
-        let mut next = |like: &burn::tensor::Tensor<2>| {
-            out.next()
-                .expect("integrate returns one value per variable")
-                .into_tensor_like(like)
+        let x = [s.v.clone(), s.h.clone(), s.n.clone()];
+        let [v, h, n] = integrate_array(&sys, self.method, x, cx.t(), cx.dt());
+        self.finish(p, s, v, h, n, cx)
+    }
+
+    /// float64 `exp_auto` with `C = 1` runs BrainPy's compiled operation order
+    /// ([`crate::fused::neurons::wb_x64`]) on the fused engine.
+    fn has_f64_override(&self) -> bool {
+        self.method == Method::ExpAuto
+    }
+
+    fn step_f64<C: StepCx<f64>>(
+        &self,
+        p: &WbParams<f64>,
+        s: &mut WbState<f64>,
+        input: f64,
+        cx: &mut C,
+    ) -> Spike<f64> {
+        if !crate::fused::neurons::wb_x64::applies(self.method == Method::ExpAuto, Some(p.c)) {
+            return self.step(p, s, input, cx);
+        }
+        let (v, h, n) =
+            crate::fused::neurons::wb_x64::wb_step_x64(s.v, s.h, s.n, input, p, cx.dt());
+        self.finish(p, s, v, h, n, cx)
+    }
+}
+
+impl WbModel {
+    /// The integration method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// After the drift step: the noise on V, the crossing spike, the new states.
+    #[inline(always)]
+    fn finish<R: Num, C: StepCx<R>>(
+        &self,
+        p: &WbParams<R>,
+        s: &mut WbState<R>,
+        v: R,
+        h: R,
+        n: R,
+        cx: &mut C,
+    ) -> Spike<R> {
+        let v = match cx.noise() {
+            Some(x) => v + x,
+            None => v,
         };
-        let v_new = next(&v);
-        let h_new = next(&h);
-        let n_new = next(&n);
-        let noise = self.core.params.try_get("noise").map(NParam::tval);
-        let v_new = add_noise(v_new, noise.as_ref(), self.noise_seed, ts, &self.core.ctx);
-        let spike = crossing_spike(
-            &v,
-            &v_new,
-            &self.core.params.tval("V_th"),
-            self.core.mode,
-            &self.surrogate,
-        );
-        let s = &mut self.core.states;
-        s.set_f("V", v_new);
-        s.set_f("h", h_new);
-        s.set_f("n", n_new);
-        s.set("spike", spike);
-        Ok(())
+        let spike = crossing_spike(&s.v, &v, &p.v_th, cx, &self.surrogate);
+        s.v = v;
+        s.h = h;
+        s.n = n;
+        spike
     }
 }
 

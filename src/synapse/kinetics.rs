@@ -2,7 +2,7 @@
 //! AMPA/GABAa and the single-exponential decay of `Exponential`.
 
 use crate::integrate::OdeSystem;
-use crate::math::{Real, TVal};
+use crate::math::{Num, Real, TVal};
 
 /// `dg/dt = α·TT·(1 − g) − β·g` (AMPA/GABAa gating; `TT` the transmitter concentration).
 ///
@@ -29,7 +29,7 @@ impl OdeSystem<TVal> for Gating {
     fn n_vars(&self) -> usize {
         1
     }
-    fn derivative<T: Real + From<TVal>>(&self, _i: usize, x: &[T], _t: f64) -> T {
+    fn derivative<T: Num + From<TVal>>(&self, _i: usize, x: &[T], _t: f64) -> T {
         gating_dg(
             x[0].clone(),
             T::from(self.tt.clone()),
@@ -48,7 +48,7 @@ impl OdeSystem<TVal> for Decay {
     fn n_vars(&self) -> usize {
         1
     }
-    fn derivative<T: Real + From<TVal>>(&self, _i: usize, x: &[T], _t: f64) -> T {
+    fn derivative<T: Num + From<TVal>>(&self, _i: usize, x: &[T], _t: f64) -> T {
         exponential_dg(x[0].clone(), T::from(self.tau.clone()))
     }
 }
@@ -66,7 +66,7 @@ mod tests {
         fn n_vars(&self) -> usize {
             1
         }
-        fn derivative<T: Real + From<f64>>(&self, _i: usize, x: &[T], _t: f64) -> T {
+        fn derivative<T: Num + From<f64>>(&self, _i: usize, x: &[T], _t: f64) -> T {
             gating_dg(x[0].clone(), T::from(self.tt), T::from(0.53), T::from(0.18))
         }
     }

@@ -31,7 +31,7 @@ use crate::dynamics::StepTime;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::integrate::{Method, OdeSystem, integrate};
-use crate::math::{Real, TVal};
+use crate::math::{Num, Real, TVal};
 use crate::param::{ParamSpec, Params};
 use crate::state::{StateInit, StateSet};
 
@@ -230,7 +230,7 @@ impl OdeSystem<TVal> for TmDecay {
     fn n_vars(&self) -> usize {
         2
     }
-    fn derivative<T: Real + From<TVal>>(&self, i: usize, x: &[T], _t: f64) -> T {
+    fn derivative<T: Num + From<TVal>>(&self, i: usize, x: &[T], _t: f64) -> T {
         match i {
             0 => facilitation_du(x[0].clone(), T::from(self.tau_f.clone())),
             _ => recovery_dx(x[1].clone(), T::from(self.tau_d.clone())),
@@ -246,7 +246,7 @@ impl OdeSystem<TVal> for RecoveryDecay {
     fn n_vars(&self) -> usize {
         1
     }
-    fn derivative<T: Real + From<TVal>>(&self, _i: usize, x: &[T], _t: f64) -> T {
+    fn derivative<T: Num + From<TVal>>(&self, _i: usize, x: &[T], _t: f64) -> T {
         recovery_dx(x[0].clone(), T::from(self.tau_d.clone()))
     }
 }

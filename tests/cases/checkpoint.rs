@@ -143,10 +143,11 @@ fn state_dict_holds_params_and_states_in_brainpy_shapes() {
                 "lif.tau",
                 "lif.tau_ref",
                 "lif.noise",
+                // A model's own states in declaration order, then `input` and `spike`.
                 "lif.V",
+                "lif.t_last_spike",
                 "lif.input",
                 "lif.spike",
-                "lif.t_last_spike",
                 "out.V_rest",
                 "out.R",
                 "out.tau",

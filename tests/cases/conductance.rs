@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::common::*;
 use crate::{IS_WGPU, PRECISION};
 use brainburn::burn::tensor::Tensor;
-use brainburn::math::{Dual, Real, TVal, x_over_expm1};
+use brainburn::math::{Real, x_over_expm1};
 use brainburn::prelude::*;
 use brainburn::tensor_io::{to_bool_vec, to_f64_vec};
 
@@ -1222,99 +1222,108 @@ fn param_of(g: &dyn NeuronGroup, key: &str) -> NParamRef {
 // ---------------------------------------------------------------------------------------------
 // User-defined channels
 
-/// BrainPy's tutorial potassium channel (`build_conductance_neurons.ipynb`): the classic HH
-/// delayed rectifier with E = −77, g = 36, written here, outside the library.
-#[derive(Clone, Debug)]
-struct TutorialIK;
+brainburn::model_config! {
+    /// BrainPy's tutorial potassium channel (`build_conductance_neurons.ipynb`): the classic HH
+    /// delayed rectifier with E = −77, g = 36, written here, outside the library.
+    struct TutorialIK;
+    /// Its parameters.
+    struct TutorialIKParams {
+        /// Reversal potential (mV).
+        e: "E" = -77.0, Any;
+        /// Conductance (mS/cm²).
+        g_max: "g_max" = 36.0, NonNegative;
+    }
+    options {}
+}
 
+brainburn::model_states! {
+    /// The tutorial channel's gate.
+    struct OneGate { x: "n" }
+}
+
+#[inline(always)]
 fn tut_alpha<T: Real>(v: T) -> T {
     x_over_expm1((v + 55.0) / -10.0) * 0.1
 }
 
+#[inline(always)]
 fn tut_beta<T: Real>(v: T) -> T {
     ((v + 65.0) / -80.0).exp() * 0.125
 }
 
-impl Channel for TutorialIK {
-    fn class_name(&self) -> &'static str {
-        "TutorialIK"
+impl ChannelModel for TutorialIK {
+    const CLASS: &'static str = "TutorialIK";
+    type Params<R> = TutorialIKParams<R>;
+    type Gates<R> = OneGate<R>;
+    fn param_specs(&self) -> TutorialIKParams<ParamSpec> {
+        self.params()
     }
-    fn gate_names(&self) -> &'static [&'static str] {
-        &["n"]
+    fn steady_state<R: Num>(&self, v: R, _p: &TutorialIKParams<R>) -> OneGate<R> {
+        let (a, b) = (tut_alpha(v.clone()), tut_beta(v));
+        OneGate {
+            x: a.clone() / (a + b),
+        }
     }
-    fn param_specs(&self) -> Vec<(&'static str, ParamSpec)> {
-        vec![("E", (-77.0).into()), ("g_max", 36.0.into())]
-    }
-    fn steady_state(&self, v: &TVal, _p: &ChannelParams) -> Vec<TVal> {
-        let (a, b) = (tut_alpha(v.clone()), tut_beta(v.clone()));
-        vec![a.clone() / (a + b)]
-    }
-    fn gate_derivative(
+    #[inline(always)]
+    fn gate_derivative<T: Num>(
         &self,
         _i: usize,
-        g: &[Dual<TVal>],
-        v: &TVal,
-        _p: &ChannelParams,
-    ) -> Dual<TVal> {
-        let (a, b) = (
-            Dual::cst(tut_alpha(v.clone())),
-            Dual::cst(tut_beta(v.clone())),
-        );
-        a * g[0].clone().rsub(1.0) - b * g[0].clone()
+        g: &OneGate<T>,
+        v: T,
+        _p: &TutorialIKParams<T>,
+    ) -> T {
+        let (a, b) = (tut_alpha(v.clone()), tut_beta(v));
+        a * g.x.clone().rsub(1.0) - b * g.x.clone()
     }
-    fn current(&self, v: Dual<TVal>, g: &[TVal], p: &ChannelParams) -> Dual<TVal> {
-        p.dual("g_max") * Dual::cst(g[0].clone().powi(4)) * (p.dual("E") - v)
-    }
-    fn clone_box(&self) -> Box<dyn Channel> {
-        Box::new(self.clone())
+    #[inline(always)]
+    fn current<T: Num>(&self, v: T, g: &OneGate<T>, p: &TutorialIKParams<T>) -> T {
+        p.g_max.clone() * g.x.clone().powi(4) * (p.e.clone() - v)
     }
 }
 
-/// A slow potassium current with a steady-state/time-constant gate: `I = g·x·(E − V)`,
-/// `dx/dt = (x∞(V) − x)/τ`, `x∞ = 1/(1 + exp(−(V + 60)/8.5))`, τ a (trainable) parameter.
-#[derive(Clone, Debug)]
-struct SlowK {
-    tau: ParamSpec,
+brainburn::model_config! {
+    /// A slow potassium current with a steady-state/time-constant gate: `I = g·x·(E − V)`,
+    /// `dx/dt = (x∞(V) − x)/τ`, `x∞ = 1/(1 + exp(−(V + 60)/8.5))`, τ a (trainable) parameter.
+    struct SlowK;
+    /// Its parameters.
+    struct SlowKParams {
+        /// Reversal potential (mV).
+        e: "E" = -80.0, Any;
+        /// Conductance (mS/cm²).
+        g_max: "g_max" = 2.0, NonNegative;
+        /// Gate time constant (ms).
+        tau: "tau" = 20.0, NonNegative;
+    }
+    options {}
 }
 
+brainburn::model_states! {
+    /// SlowK's gate.
+    struct SlowGate { x: "x" }
+}
+
+#[inline(always)]
 fn slow_x_inf<T: Real>(v: T) -> T {
     (((v + 60.0) / -8.5).exp() + 1.0).recip()
 }
 
-impl Channel for SlowK {
-    fn class_name(&self) -> &'static str {
-        "SlowK"
+impl ChannelModel for SlowK {
+    const CLASS: &'static str = "SlowK";
+    type Params<R> = SlowKParams<R>;
+    type Gates<R> = SlowGate<R>;
+    fn param_specs(&self) -> SlowKParams<ParamSpec> {
+        self.params()
     }
-    fn gate_names(&self) -> &'static [&'static str] {
-        &["x"]
+    fn steady_state<R: Num>(&self, v: R, _p: &SlowKParams<R>) -> SlowGate<R> {
+        SlowGate { x: slow_x_inf(v) }
     }
-    fn param_specs(&self) -> Vec<(&'static str, ParamSpec)> {
-        vec![
-            ("E", (-80.0).into()),
-            ("g_max", 2.0.into()),
-            ("tau", self.tau.clone()),
-        ]
+    #[inline(always)]
+    fn gate_derivative<T: Num>(&self, _i: usize, g: &SlowGate<T>, v: T, p: &SlowKParams<T>) -> T {
+        (slow_x_inf(v) - g.x.clone()) / p.tau.clone()
     }
-    fn nonnegative_params(&self) -> &'static [&'static str] {
-        &["g_max", "tau"]
-    }
-    fn steady_state(&self, v: &TVal, _p: &ChannelParams) -> Vec<TVal> {
-        vec![slow_x_inf(v.clone())]
-    }
-    fn gate_derivative(
-        &self,
-        _i: usize,
-        g: &[Dual<TVal>],
-        v: &TVal,
-        p: &ChannelParams,
-    ) -> Dual<TVal> {
-        (Dual::cst(slow_x_inf(v.clone())) - g[0].clone()) / p.dual("tau")
-    }
-    fn current(&self, v: Dual<TVal>, g: &[TVal], p: &ChannelParams) -> Dual<TVal> {
-        p.dual("g_max") * Dual::cst(g[0].clone()) * (p.dual("E") - v)
-    }
-    fn clone_box(&self) -> Box<dyn Channel> {
-        Box::new(self.clone())
+    #[inline(always)]
+    fn current<T: Num>(&self, v: T, g: &SlowGate<T>, p: &SlowKParams<T>) -> T {
+        p.g_max.clone() * g.x.clone() * (p.e.clone() - v)
     }
 }
 
@@ -1341,7 +1350,7 @@ fn user_defined_channels_drive_a_cond_neu_group() {
         if steps > 0 {
             let channels: Vec<(&str, Box<dyn Channel>)> = vec![
                 ("INa", Box::new(INaHH1952::default())),
-                ("IK", Box::new(TutorialIK)),
+                ("IK", Box::new(TutorialIK::default())),
                 (
                     "IL",
                     Box::new(IL {
@@ -1392,6 +1401,7 @@ fn user_defined_channels_drive_a_cond_neu_group() {
             "IM",
             Box::new(SlowK {
                 tau: trainable(tau),
+                ..Default::default()
             }),
         )];
         let cfg = CondNeuGroupConfig {

@@ -114,98 +114,143 @@ fn only_gradient_free_cpu_runs_are_eligible() {
     }
 }
 
-/// A user-defined channel (the trait's documentation example): it has no host form.
-#[derive(Clone, Debug)]
-struct UserLeak;
+brainburn::model_config! {
+    /// A user-defined leak channel, defined in the test (not in the library).
+    struct UserLeak;
+    /// Its parameters.
+    struct UserLeakParams {
+        /// Reversal potential (mV).
+        e: "E" = -65.0, Any;
+        /// Conductance (mS/cm²).
+        g_max: "g_max" = 0.1, NonNegative;
+    }
+    options {}
+}
 
-impl Channel for UserLeak {
-    fn class_name(&self) -> &'static str {
-        "UserLeak"
+impl ChannelModel for UserLeak {
+    const CLASS: &'static str = "UserLeak";
+    type Params<R> = UserLeakParams<R>;
+    type Gates<R> = brainburn::channel::NoGates<R>;
+    fn param_specs(&self) -> UserLeakParams<ParamSpec> {
+        self.params()
     }
-    fn gate_names(&self) -> &'static [&'static str] {
-        &[]
+    fn steady_state<R: Num>(&self, _v: R, _p: &UserLeakParams<R>) -> Self::Gates<R> {
+        Default::default()
     }
-    fn param_specs(&self) -> Vec<(&'static str, ParamSpec)> {
-        vec![("E", (-65.0).into()), ("g_max", 0.1.into())]
-    }
-    fn steady_state(
-        &self,
-        _v: &brainburn::math::TVal,
-        _p: &brainburn::channel::ChannelParams,
-    ) -> Vec<brainburn::math::TVal> {
-        Vec::new()
-    }
-    fn gate_derivative(
+    fn gate_derivative<T: Num>(
         &self,
         i: usize,
-        _g: &[brainburn::math::Dual<brainburn::math::TVal>],
-        _v: &brainburn::math::TVal,
-        _p: &brainburn::channel::ChannelParams,
-    ) -> brainburn::math::Dual<brainburn::math::TVal> {
+        _g: &Self::Gates<T>,
+        _v: T,
+        _p: &UserLeakParams<T>,
+    ) -> T {
         panic!("no gate {i}")
     }
-    fn current(
-        &self,
-        v: brainburn::math::Dual<brainburn::math::TVal>,
-        _g: &[brainburn::math::TVal],
-        p: &brainburn::channel::ChannelParams,
-    ) -> brainburn::math::Dual<brainburn::math::TVal> {
-        p.dual("g_max") * (p.dual("E") - v)
-    }
-    fn clone_box(&self) -> Box<dyn Channel> {
-        Box::new(self.clone())
+    #[inline(always)]
+    fn current<T: Num>(&self, v: T, _g: &Self::Gates<T>, p: &UserLeakParams<T>) -> T {
+        p.g_max.clone() * (p.e.clone() - v)
     }
 }
 
-/// A network with a member that has no host kernel (a CondNeuGroup with a user channel) runs
-/// on the composed path, unchanged: `supported` says no, and the runner's default and forced
-/// composed runs agree bit for bit.
+brainburn::model_config! {
+    /// A user-defined slow potassium channel with a gate, `I = g·x·(E − V)`,
+    /// `dx/dt = (x∞(V) − x)/τ`, defined in the test.
+    struct UserSlowK;
+    /// Its parameters.
+    struct UserSlowKParams {
+        /// Reversal potential (mV).
+        e: "E" = -80.0, Any;
+        /// Conductance (mS/cm²).
+        g_max: "g_max" = 1.5, NonNegative;
+        /// Gate time constant (ms).
+        tau: "tau" = 4.0, Positive;
+    }
+    options {}
+}
+
+brainburn::model_states! {
+    /// UserSlowK's gate.
+    struct UserSlowKGate { x: "x" }
+}
+
+#[inline(always)]
+fn user_x_inf<T: Num>(v: T) -> T {
+    (((v + 60.0) / -8.5).exp() + 1.0).recip()
+}
+
+impl ChannelModel for UserSlowK {
+    const CLASS: &'static str = "UserSlowK";
+    type Params<R> = UserSlowKParams<R>;
+    type Gates<R> = UserSlowKGate<R>;
+    fn param_specs(&self) -> UserSlowKParams<ParamSpec> {
+        self.params()
+    }
+    fn steady_state<R: Num>(&self, v: R, _p: &UserSlowKParams<R>) -> UserSlowKGate<R> {
+        UserSlowKGate { x: user_x_inf(v) }
+    }
+    #[inline(always)]
+    fn gate_derivative<T: Num>(
+        &self,
+        _i: usize,
+        g: &UserSlowKGate<T>,
+        v: T,
+        p: &UserSlowKParams<T>,
+    ) -> T {
+        (user_x_inf(v) - g.x.clone()) / p.tau.clone()
+    }
+    #[inline(always)]
+    fn current<T: Num>(&self, v: T, g: &UserSlowKGate<T>, p: &UserSlowKParams<T>) -> T {
+        p.g_max.clone() * g.x.clone() * (p.e.clone() - v)
+    }
+}
+
+/// User-defined channels (one gated, one without gates, both written in this file) in a
+/// CondNeuGroup beside library channels run on the fused engine — `supported` says so and the
+/// run reports the fused engine — and match the composed path for every membrane method:
+/// spikes identical, V within the WB bounds of [`wb_fused_equals_composed`] (the same
+/// generic equations, differing only by the lanes' exp/exprel).
 #[test]
-fn members_without_host_kernels_run_on_the_composed_path() {
+fn user_channels_run_fused_and_match_the_composed_path() {
+    let (tv, tg) = if PRECISION == Precision::F64 {
+        (1e-10, 1e-11)
+    } else {
+        (2e-2, 2e-4)
+    };
     for backend in crate::backends() {
         let c = ctx(backend, PRECISION);
-        let mut net = Network::new(&c, Mode::NonBatching).unwrap();
-        let channels: Vec<(&str, Box<dyn Channel>)> = vec![
-            ("INa", Box::new(INaHH1952::default())),
-            ("IK", Box::new(IKHH1952::default())),
-            ("IL", Box::new(UserLeak)),
-        ];
-        net.add(
-            CondNeuGroup::named(
-                4,
-                CondNeuGroupConfig::default(),
-                channels,
-                Some("g"),
-                &c,
-                Mode::NonBatching,
+        for method in [Method::ExpAuto, Method::Euler, Method::Rk2, Method::Rk4] {
+            let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+            let channels: Vec<(&str, Box<dyn Channel>)> = vec![
+                ("INa", Box::new(INaHH1952::default())),
+                ("IK", Box::new(IKHH1952::default())),
+                ("IM", Box::new(UserSlowK::default())),
+                ("IL", Box::new(UserLeak::default())),
+            ];
+            let cfg = CondNeuGroupConfig {
+                method,
+                v_initializer: Initializer::uniform(-75.0, -40.0, 3),
+                ..Default::default()
+            };
+            net.add(
+                CondNeuGroup::named(21, cfg, channels, Some("g"), &c, Mode::NonBatching).unwrap(),
             )
-            .unwrap(),
-        )
-        .unwrap();
-        assert!(eligible(&net));
-        assert!(
-            !supported(&net).unwrap(),
-            "{backend}: a user channel has no host form"
-        );
-        let run = |fused: bool| {
-            let mut n = net.clone();
-            let m = Runner::new(&mut n, 0.01)
-                .unwrap()
-                .fused(fused)
-                .input("g", InputValue::Constant(10.0))
-                .unwrap()
-                .monitor("g.V")
-                .unwrap()
-                .run_steps(50)
-                .unwrap();
-            host(&m, "g.V")
-        };
-        assert_eq!(run(true), run(false), "{backend}");
+            .unwrap();
+            assert!(
+                supported(&net).unwrap(),
+                "{backend}: user channels run fused"
+            );
+            let what = format!("{backend} {method:?}");
+            group_fused_vs_composed(
+                &net,
+                "g",
+                12.0,
+                &["INa.p", "INa.q", "IK.p", "IM.x"],
+                (tv, tg),
+                &what,
+            );
+        }
     }
 }
-
-// ---------------------------------------------------------------------------------------------
-// LIF and LeakyIntegrator
 
 /// A LIF network exercising every branch of the kernel: per-neuron τ, V_th and R, a refractory
 /// period, noise, a batch of 3, and four kinds of input (one a `[3, n]` tensor).

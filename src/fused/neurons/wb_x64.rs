@@ -131,7 +131,7 @@ pub fn wb_step_x64(v: f64, h: f64, n: f64, i: f64, p: &WbParams<f64>, dt: f64) -
 mod tests {
     use super::*;
     use crate::integrate::{Method, OdeSystem, integrate_array};
-    use crate::math::Real;
+    use crate::math::Num;
     use crate::neuron::wang_buzsaki::{wb_dh, wb_dn, wb_dv};
 
     fn params() -> WbParams<f64> {
@@ -142,6 +142,7 @@ mod tests {
             g_k: 9.0,
             e_l: -65.0,
             g_l: 0.1,
+            v_th: 20.0,
             phi: 5.0,
             c: 1.0,
         }
@@ -153,7 +154,7 @@ mod tests {
         fn n_vars(&self) -> usize {
             3
         }
-        fn derivative<T: Real + From<f64>>(&self, k: usize, x: &[T], _t: f64) -> T {
+        fn derivative<T: Num + From<f64>>(&self, k: usize, x: &[T], _t: f64) -> T {
             match k {
                 0 => wb_dv(
                     x[0].clone(),
