@@ -124,7 +124,14 @@ pub trait ChannelModel: Clone + Debug + Send + Sync + 'static {
 /// The same fields in another number type.
 #[inline(always)]
 pub(crate) fn cast_fields<R: Clone, T: From<R>, A: Fields<R>, B: Fields<T>>(a: &A) -> B {
-    B::from_fn(|k| T::from(a.field(k).clone()))
+    struct Casts<'a, A, R>(&'a A, std::marker::PhantomData<R>);
+    impl<R: Clone, T: From<R>, A: Fields<R>> crate::integrate::Source<T> for Casts<'_, A, R> {
+        #[inline(always)]
+        fn get(&mut self, k: usize) -> T {
+            T::from(self.0.field(k).clone())
+        }
+    }
+    B::from_source(&mut Casts(a, std::marker::PhantomData))
 }
 
 /// The gate kinetics of one channel at a fixed V, as an ODE system for the integrators.
@@ -141,7 +148,7 @@ impl<C: ChannelModel, R: Num> OdeSystem<R> for GateOde<'_, C, R> {
     }
     #[inline(always)]
     fn derivative<T: Num + From<R>>(&self, i: usize, x: &[T], _t: f64) -> T {
-        let g = C::Gates::<T>::from_fn(|k| x[k].clone());
+        let g = C::Gates::<T>::from_source(&mut crate::integrate::Copies(x));
         let p: C::Params<T> = cast_fields(self.p);
         self.channel
             .gate_derivative(i, &g, T::from(self.v.clone()), &p)
@@ -284,11 +291,11 @@ impl<R> Fields<R> for NoGates<R> {
         panic!("a channel without gates has no gate {i}")
     }
     #[inline(always)]
-    fn from_fn(_f: impl FnMut(usize) -> R) -> Self {
+    fn from_source(_src: &mut impl crate::integrate::Source<R>) -> Self {
         NoGates(std::marker::PhantomData)
     }
     #[inline(always)]
-    fn each(self, _f: impl FnMut(usize, R)) {}
+    fn into_sink(self, _sink: &mut impl crate::model::Sink<R>) {}
     #[inline(always)]
     fn as_slice(&self) -> &[R] {
         &[]
@@ -303,7 +310,10 @@ impl<R> crate::integrate::Vars<R> for NoGates<R> {
     fn as_slice(&self) -> &[R] {
         &[]
     }
-    fn build<D>(&self, _f: impl FnMut(usize) -> D) -> NoGates<D> {
+    fn as_mut_slice(&mut self) -> &mut [R] {
+        &mut []
+    }
+    fn build_with<D>(&self, _src: &mut impl crate::integrate::Source<D>) -> NoGates<D> {
         NoGates(std::marker::PhantomData)
     }
 }

@@ -7,10 +7,10 @@
 //! potential, and one step of the gates at the old V. Library and user channels run through
 //! it alike; the group calls each channel once per pass through the [`HostChannel`] trait.
 
-use super::host::{HParam, HostFloat, read_float};
+use super::host::{HParam, HostFloat, ParamLanes, StateLanes, StoreLanes, read_float};
 use super::lanes::Lanes;
 use super::simd::NumKernel;
-use crate::channel::{ChannelModel, step_gates};
+use crate::channel::{ChannelModel, cast_fields, step_gates};
 use crate::dynamics::{Core, StepTime};
 use crate::error::Result;
 use crate::math::Dual;
@@ -88,20 +88,28 @@ impl<'a, C: ChannelModel, E: HostFloat> NumKernel<E, CurrentArgs<'a, E>> for Cha
     fn run<L: Lanes<E = E>>(&mut self, args: CurrentArgs<'a, E>) {
         let CurrentArgs { v, sum, mut dsum } = args;
         let (rows, num) = (self.rows, self.num);
-        let shared: Option<C::Params<L>> = self
-            .all_scalar
-            .then(|| C::Params::<L>::from_fn(|k| self.params[k].lanes::<L>(0)));
+        let shared: Option<C::Params<L>> = self.all_scalar.then(|| {
+            C::Params::<L>::from_source(&mut ParamLanes {
+                params: &self.params,
+                j: 0,
+            })
+        });
         let zero = E::of(0.0);
         for row in 0..rows {
             let o = row * num;
             for j in (0..num).step_by(L::N) {
                 let p = match &shared {
                     Some(p) => p.cloned(),
-                    None => C::Params::<L>::from_fn(|k| self.params[k].lanes::<L>(j)),
+                    None => C::Params::<L>::from_source(&mut ParamLanes {
+                        params: &self.params,
+                        j,
+                    }),
                 };
-                let g = C::Gates::<L>::from_fn(|k| {
-                    let r = &self.gates[k][o..o + num];
-                    L::load(r, j, r[0])
+                let g = C::Gates::<L>::from_source(&mut StateLanes {
+                    states: &self.gates,
+                    o,
+                    num,
+                    j,
                 });
                 let vr = &v[o..o + num];
                 let x = L::load(vr, j, vr[0]);
@@ -113,8 +121,8 @@ impl<'a, C: ChannelModel, E: HostFloat> NumKernel<E, CurrentArgs<'a, E>> for Cha
                         (s0 + i).store(sr, j);
                     }
                     Some((d, first)) => {
-                        let gd = C::Gates::<Dual<L>>::from_fn(|k| Dual::cst(*g.field(k)));
-                        let pd = C::Params::<Dual<L>>::from_fn(|k| Dual::cst(*p.field(k)));
+                        let gd: C::Gates<Dual<L>> = cast_fields(&g);
+                        let pd: C::Params<Dual<L>> = cast_fields(&p);
                         let i = self.channel.current(Dual::var(x), &gd, &pd);
                         (s0 + i.v).store(sr, j);
                         let dr = &mut d[o..o + num];
@@ -136,25 +144,37 @@ impl<'a, C: ChannelModel, E: HostFloat> NumKernel<E, GateArgs<'a, E>> for Channe
     fn run<L: Lanes<E = E>>(&mut self, args: GateArgs<'a, E>) {
         let GateArgs { v, ts } = args;
         let (rows, num) = (self.rows, self.num);
-        let shared: Option<C::Params<L>> = self
-            .all_scalar
-            .then(|| C::Params::<L>::from_fn(|k| self.params[k].lanes::<L>(0)));
+        let shared: Option<C::Params<L>> = self.all_scalar.then(|| {
+            C::Params::<L>::from_source(&mut ParamLanes {
+                params: &self.params,
+                j: 0,
+            })
+        });
         for row in 0..rows {
             let o = row * num;
             for j in (0..num).step_by(L::N) {
                 let p = match &shared {
                     Some(p) => p.cloned(),
-                    None => C::Params::<L>::from_fn(|k| self.params[k].lanes::<L>(j)),
+                    None => C::Params::<L>::from_source(&mut ParamLanes {
+                        params: &self.params,
+                        j,
+                    }),
                 };
                 let gates = &mut self.gates;
-                let g = C::Gates::<L>::from_fn(|k| {
-                    let r = &gates[k][o..o + num];
-                    L::load(r, j, r[0])
+                let g = C::Gates::<L>::from_source(&mut StateLanes {
+                    states: gates,
+                    o,
+                    num,
+                    j,
                 });
                 let vr = &v[o..o + num];
                 let x = L::load(vr, j, vr[0]);
-                step_gates(&self.channel, x, g, &p, ts)
-                    .each(|k, y| y.store(&mut gates[k][o..o + num], j));
+                step_gates(&self.channel, x, g, &p, ts).into_sink(&mut StoreLanes {
+                    states: gates,
+                    o,
+                    num,
+                    j,
+                });
             }
         }
     }

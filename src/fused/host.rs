@@ -387,3 +387,49 @@ pub fn write_float<E: HostFloat>(values: &[E], shape: Vec<usize>) -> TensorData 
 pub fn write_spikes(values: &[bool], shape: Vec<usize>) -> TensorData {
     TensorData::new(values.to_vec(), shape)
 }
+
+/// The lanes of columns `j..` of every parameter (a [`Source`](crate::integrate::Source) for a
+/// model's declared parameters in the SIMD loops).
+pub(crate) struct ParamLanes<'a, E> {
+    pub params: &'a [HParam<E>],
+    pub j: usize,
+}
+
+impl<E: HostFloat, L: Lanes<E = E>> crate::integrate::Source<L> for ParamLanes<'_, E> {
+    #[inline(always)]
+    fn get(&mut self, k: usize) -> L {
+        self.params[k].lanes(self.j)
+    }
+}
+
+/// The lanes at `o + j..` of every state array (row offset `o`, `num` columns; a partial last
+/// vector padded with the row's first element).
+pub(crate) struct StateLanes<'a, E> {
+    pub states: &'a [Vec<E>],
+    pub o: usize,
+    pub num: usize,
+    pub j: usize,
+}
+
+impl<E: HostFloat, L: Lanes<E = E>> crate::integrate::Source<L> for StateLanes<'_, E> {
+    #[inline(always)]
+    fn get(&mut self, k: usize) -> L {
+        let r = &self.states[k][self.o..self.o + self.num];
+        L::load(r, self.j, r[0])
+    }
+}
+
+/// Stores lanes at `o + j..` of every state array (the inverse of [`StateLanes`]).
+pub(crate) struct StoreLanes<'a, E> {
+    pub states: &'a mut [Vec<E>],
+    pub o: usize,
+    pub num: usize,
+    pub j: usize,
+}
+
+impl<E: HostFloat, L: Lanes<E = E>> crate::model::Sink<L> for StoreLanes<'_, E> {
+    #[inline(always)]
+    fn put(&mut self, k: usize, x: L) {
+        x.store(&mut self.states[k][self.o..self.o + self.num], self.j)
+    }
+}

@@ -110,6 +110,30 @@ pub fn exprel_pair<L: Lanes>(x: L, ex: L, deriv: bool) -> (L, L) {
     (e, d)
 }
 
+/// `(eˣ − 1)/x` and its derivative from one exponential, computed only when some lane is
+/// outside the series range (the dual-number `exprel` of `exp_auto`'s ∂f/∂x).
+#[inline(always)]
+pub fn exprel_with_d<L: Lanes>(x: L) -> (L, L) {
+    let ex = if L::all(x.vabs().lt(L::cst(L::EXPREL_THRESHOLD))) {
+        x
+    } else {
+        x.exp()
+    };
+    exprel_pair(x, ex, true)
+}
+
+/// `x/(eˣ − 1)` with (`deriv`) its derivative from one exponential (computed only when some
+/// lane is outside the series range) and one division.
+#[inline(always)]
+pub fn x_over_expm1_lazy<L: Lanes>(x: L, deriv: bool) -> (L, L) {
+    let ex = if L::all(x.vabs().lt(L::cst(L::EXPREL_THRESHOLD))) {
+        x
+    } else {
+        x.exp()
+    };
+    x_over_expm1_pair(x, ex, deriv)
+}
+
 /// `(eˣ − 1)/x` computing `eˣ` only when some lane is outside the series range; in single
 /// precision, lanes below 1/16 take the short series `1 + x/2 + x²/6 + x³/24 + x⁴/120` (the
 /// omitted terms are below 1.3e-9 relative there; the factors `φ(dt·A)` of `exp_auto` mostly
@@ -283,7 +307,7 @@ fn expf_lane(x: f32) -> f32 {
 
 macro_rules! portable {
     ($name:ident, $e:ty, $n:expr, $exp:expr, $thr:expr, $series:expr, $dseries:expr,
-     $exprel:expr, $exprel_d:expr) => {
+     $exprel:expr, $exprel_d:expr, $exprel_with_d:expr) => {
         /// A fixed group of lanes (portable arrays).
         #[derive(Clone, Copy, Debug, PartialEq)]
         pub struct $name(pub [$e; $n]);
@@ -481,10 +505,18 @@ macro_rules! portable {
         }
         impl Div<f64> for $name {
             type Output = Self;
+            /// Single precision multiplies by the reciprocal of the constant (rounded once from
+            /// f64; within 1 ulp of the quotient, and a division costs ten multiplications);
+            /// double precision divides, as the composed path does.
             #[inline(always)]
             fn div(self, c: f64) -> Self {
-                let c = c as $e;
-                self.map(|a| a / c)
+                if std::mem::size_of::<$e>() == 4 {
+                    let r = (1.0 / c) as $e;
+                    self.map(|a| a * r)
+                } else {
+                    let c = c as $e;
+                    self.map(|a| a / c)
+                }
             }
         }
 
@@ -517,6 +549,23 @@ macro_rules! portable {
             fn exprel_d(self) -> Self {
                 $exprel_d(self)
             }
+            #[inline(always)]
+            fn exprel_with_d(self) -> (Self, Self) {
+                $exprel_with_d(self)
+            }
+            const RECIP_DIV: bool = std::mem::size_of::<$e>() == 4;
+            #[inline(always)]
+            fn x_over_expm1(self) -> Self {
+                if std::mem::size_of::<$e>() == 4 {
+                    x_over_expm1_lazy(self, false).0
+                } else {
+                    self.exprel().recip()
+                }
+            }
+            #[inline(always)]
+            fn x_over_expm1_with_d(self) -> Option<(Self, Self)> {
+                (std::mem::size_of::<$e>() == 4).then(|| x_over_expm1_lazy(self, true))
+            }
         }
     };
 }
@@ -530,7 +579,8 @@ portable!(
     SERIES_F32,
     DSERIES_F32,
     exprel_lazy,
-    |x: F32x8| exprel_pair(x, x.exp(), true).1
+    |x: F32x8| exprel_pair(x, x.exp(), true).1,
+    exprel_with_d
 );
 // float64 runs exist for parity with BrainPy's x64 mode, where the last ulp matters over long
 // chaotic runs: their `exprel` is the host f64 one per lane (`expm1`-based, as the composed
@@ -544,7 +594,8 @@ portable!(
     SERIES_F64,
     DSERIES_F64,
     |x: F64x4| x.map(<f64 as Real>::exprel),
-    |x: F64x4| x.map(<f64 as Real>::exprel_d)
+    |x: F64x4| x.map(<f64 as Real>::exprel_d),
+    |x: F64x4| (x.map(<f64 as Real>::exprel), x.map(<f64 as Real>::exprel_d))
 );
 
 #[cfg(target_arch = "x86_64")]
@@ -582,7 +633,12 @@ mod avx {
                 type Output = Self;
                 #[inline(always)]
                 fn $m(self, c: f64) -> Self {
-                    unsafe { Avx8($f(self.0, _mm256_set1_ps(c as f32))) }
+                    // A constant divisor becomes its reciprocal (as the portable lanes do).
+                    if stringify!($m) == "div" {
+                        unsafe { Avx8(_mm256_mul_ps(self.0, _mm256_set1_ps((1.0 / c) as f32))) }
+                    } else {
+                        unsafe { Avx8($f(self.0, _mm256_set1_ps(c as f32))) }
+                    }
                 }
             }
         };
@@ -770,6 +826,19 @@ mod avx {
         fn exprel_d(self) -> Self {
             exprel_pair(self, self.exp(), true).1
         }
+        #[inline(always)]
+        fn exprel_with_d(self) -> (Self, Self) {
+            super::exprel_with_d(self)
+        }
+        const RECIP_DIV: bool = true;
+        #[inline(always)]
+        fn x_over_expm1(self) -> Self {
+            super::x_over_expm1_lazy(self, false).0
+        }
+        #[inline(always)]
+        fn x_over_expm1_with_d(self) -> Option<(Self, Self)> {
+            Some(super::x_over_expm1_lazy(self, true))
+        }
     }
 }
 
@@ -805,7 +874,12 @@ mod avx512 {
                 type Output = Self;
                 #[inline(always)]
                 fn $m(self, c: f64) -> Self {
-                    unsafe { Avx16($f(self.0, _mm512_set1_ps(c as f32))) }
+                    // A constant divisor becomes its reciprocal (as the portable lanes do).
+                    if stringify!($m) == "div" {
+                        unsafe { Avx16(_mm512_mul_ps(self.0, _mm512_set1_ps((1.0 / c) as f32))) }
+                    } else {
+                        unsafe { Avx16($f(self.0, _mm512_set1_ps(c as f32))) }
+                    }
                 }
             }
         };
@@ -994,6 +1068,19 @@ mod avx512 {
         #[inline(always)]
         fn exprel_d(self) -> Self {
             exprel_pair(self, self.exp(), true).1
+        }
+        #[inline(always)]
+        fn exprel_with_d(self) -> (Self, Self) {
+            super::exprel_with_d(self)
+        }
+        const RECIP_DIV: bool = true;
+        #[inline(always)]
+        fn x_over_expm1(self) -> Self {
+            super::x_over_expm1_lazy(self, false).0
+        }
+        #[inline(always)]
+        fn x_over_expm1_with_d(self) -> Option<(Self, Self)> {
+            Some(super::x_over_expm1_lazy(self, true))
         }
     }
 }

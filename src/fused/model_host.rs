@@ -11,7 +11,10 @@
 //! In float64 a model may replace its step by a documented override
 //! ([`NeuronModel::has_f64_override`]), run element by element on host floats.
 
-use super::host::{HParam, HostFloat, HostGroup, HostSlice, read_float, read_spikes};
+use super::host::{
+    HParam, HostFloat, HostGroup, HostSlice, ParamLanes, StateLanes, StoreLanes, read_float,
+    read_spikes,
+};
 use super::lanes::Lanes;
 use super::neurons::{noise_step, store_mask};
 use super::simd::NumKernel;
@@ -104,6 +107,14 @@ impl<M: NeuronModel, E: HostFloat> ModelHost<M, E> {
     }
 }
 
+/// Whether `BRAINBURN_GENERIC_ONLY=1` asks the fused engine to run every model's generic step,
+/// not its documented float32 lane override (read once; for measuring what an override gains,
+/// `docs/benchmarks.md`).
+pub fn overrides_off() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OFF.get_or_init(|| std::env::var("BRAINBURN_GENERIC_ONLY").is_ok_and(|v| v == "1"))
+}
+
 /// The arguments of one step.
 #[derive(Clone, Copy)]
 struct Args<'a, E> {
@@ -127,8 +138,9 @@ impl<'a, M: NeuronModel, E: HostFloat> NumKernel<E, Args<'a, E>> for ModelHost<M
             ..
         } = self;
         let shared: Option<M::Params<L>> =
-            all_scalar.then(|| M::Params::<L>::from_fn(|k| params[k].lanes::<L>(0)));
+            all_scalar.then(|| M::Params::<L>::from_source(&mut ParamLanes { params, j: 0 }));
         let has_noise = noise.is_some();
+        let generic_only = overrides_off();
         let zero = E::of(0.0);
         for row in 0..rows {
             let o = row * num;
@@ -136,20 +148,21 @@ impl<'a, M: NeuronModel, E: HostFloat> NumKernel<E, Args<'a, E>> for ModelHost<M
             for j in (0..num).step_by(L::N) {
                 let p = match &shared {
                     Some(p) => p.cloned(),
-                    None => M::Params::<L>::from_fn(|k| params[k].lanes::<L>(j)),
+                    None => M::Params::<L>::from_source(&mut ParamLanes { params, j }),
                 };
-                let mut s = M::State::<L>::from_fn(|k| {
-                    let r = &states[k][o..o + num];
-                    <L as Lanes>::load(r, j, r[0])
-                });
+                let mut s = M::State::<L>::from_source(&mut StateLanes { states, o, num, j });
                 let i = <L as Lanes>::load(ir, j, zero);
                 let mut cx = HostCx {
                     t: ts.t,
                     dt: ts.dt,
                     noise: has_noise.then(|| <L as Lanes>::load(&xi[o..o + num], j, zero)),
                 };
-                let out = model.step(&p, &mut s, i, &mut cx);
-                s.each(|k, x| <L as Lanes>::store(x, &mut states[k][o..o + num], j));
+                let out = if generic_only {
+                    model.step(&p, &mut s, i, &mut cx)
+                } else {
+                    model.step_lanes(&p, &mut s, i, &mut cx)
+                };
+                s.into_sink(&mut StoreLanes { states, o, num, j });
                 match out {
                     Spike::None => {}
                     Spike::Mask(m) => store_mask::<L>(m, &mut spike[o..o + num], j),

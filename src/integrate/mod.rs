@@ -14,7 +14,9 @@
 pub mod noise;
 mod ode;
 
-pub use ode::{OdeRhs, OdeSystem, Vars, integrate, integrate_array, integrate_vars};
+pub use ode::{
+    Copies, FnSource, OdeRhs, OdeSystem, Source, Vars, integrate, integrate_array, integrate_vars,
+};
 
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;

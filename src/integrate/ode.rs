@@ -45,6 +45,24 @@ impl<R: Num, S: OdeSystem<R>> OdeRhs<R> for S {
     }
 }
 
+/// Values by index, for building containers in the hot loops without a closure: its method is
+/// `#[inline(always)]` where implemented, so it always inlines into the SIMD kernels (a
+/// closure the optimiser does not inline would run as a scalar-ISA call there).
+pub trait Source<D> {
+    /// Value `i`.
+    fn get(&mut self, i: usize) -> D;
+}
+
+/// A closure as a [`Source`] (for code off the hot path).
+pub struct FnSource<F>(pub F);
+
+impl<D, F: FnMut(usize) -> D> Source<D> for FnSource<F> {
+    #[inline(always)]
+    fn get(&mut self, i: usize) -> D {
+        (self.0)(i)
+    }
+}
+
 /// A fixed or growable list of per-variable values: `Vec<R>` (tensors, any number of
 /// variables) or `[R; N]` (the allocation-free fused host loops). The integration algorithms
 /// are written once over it.
@@ -55,8 +73,15 @@ pub trait Vars<R>: Sized {
     fn n(&self) -> usize;
     /// The values as a slice.
     fn as_slice(&self) -> &[R];
-    /// A container of `n` values `f(0), f(1), ...` (`n` equals `self.n()`).
-    fn build<D>(&self, f: impl FnMut(usize) -> D) -> Self::Of<D>;
+    /// The values as a mutable slice.
+    fn as_mut_slice(&mut self) -> &mut [R];
+    /// A container of `n` values `src.get(0), src.get(1), ...` (`n` equals `self.n()`).
+    fn build_with<D>(&self, src: &mut impl Source<D>) -> Self::Of<D>;
+    /// A container of `n` values `f(0), f(1), ...` (off the hot path: see [`Source`]).
+    #[inline(always)]
+    fn build<D>(&self, f: impl FnMut(usize) -> D) -> Self::Of<D> {
+        self.build_with(&mut FnSource(f))
+    }
 }
 
 impl<R> Vars<R> for Vec<R> {
@@ -70,8 +95,12 @@ impl<R> Vars<R> for Vec<R> {
         self
     }
     #[inline(always)]
-    fn build<D>(&self, f: impl FnMut(usize) -> D) -> Vec<D> {
-        (0..self.len()).map(f).collect()
+    fn as_mut_slice(&mut self) -> &mut [R] {
+        self
+    }
+    #[inline(always)]
+    fn build_with<D>(&self, src: &mut impl Source<D>) -> Vec<D> {
+        (0..self.len()).map(|i| src.get(i)).collect()
     }
 }
 
@@ -86,12 +115,16 @@ impl<R, const N: usize> Vars<R> for [R; N] {
         self
     }
     #[inline(always)]
-    fn build<D>(&self, mut f: impl FnMut(usize) -> D) -> [D; N] {
-        // Not `std::array::from_fn`: it is not always inlined, and the closure (a whole model
-        // step) must inline into the SIMD kernels that call it.
+    fn as_mut_slice(&mut self) -> &mut [R] {
+        self
+    }
+    #[inline(always)]
+    fn build_with<D>(&self, src: &mut impl Source<D>) -> [D; N] {
+        // Not `std::array::from_fn`: it is not always inlined, and what it builds must inline
+        // into the SIMD kernels that call it.
         let mut slots: [Option<D>; N] = [const { None }; N];
         for (i, slot) in slots.iter_mut().enumerate() {
-            *slot = Some(f(i));
+            *slot = Some(src.get(i));
         }
         slots.map(|s| s.unwrap_or_else(|| unreachable!("every slot was filled above")))
     }
@@ -122,6 +155,10 @@ pub fn integrate_array<R: Num, S: OdeRhs<R> + ?Sized, const N: usize>(
 
 /// [`integrate`] on any fixed container of variables ([`Vars`]: an array, or a model's declared
 /// states or gates): no allocation.
+///
+/// The algorithms are written as loops over the variables rather than closures: the fused
+/// engine compiles a model's whole step into its AVX2/AVX-512 loops, and a closure the
+/// optimiser does not inline would run as a scalar-ISA call.
 #[inline(always)]
 pub fn integrate_vars<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
     sys: &S,
@@ -148,15 +185,59 @@ pub fn integrate_vars<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
     }
 }
 
+/// A copy of the variables.
+#[inline(always)]
+fn copy<R: Clone, V: Vars<R, Of<R> = V>>(x: &V) -> V {
+    x.build_with(&mut Copies(x.as_slice()))
+}
+
+/// The values of a slice, cloned (a [`Source`]).
+pub struct Copies<'a, R>(pub &'a [R]);
+
+impl<R: Clone> Source<R> for Copies<'_, R> {
+    #[inline(always)]
+    fn get(&mut self, i: usize) -> R {
+        self.0[i].clone()
+    }
+}
+
+/// The variables as dual numbers seeded along variable `seed`.
+struct Seeded<'a, R> {
+    xs: &'a [R],
+    seed: usize,
+}
+
+impl<R: Num> Source<Dual<R>> for Seeded<'_, R> {
+    #[inline(always)]
+    fn get(&mut self, j: usize) -> Dual<R> {
+        if j == self.seed {
+            Dual::var(self.xs[j].clone())
+        } else {
+            Dual::cst(self.xs[j].clone())
+        }
+    }
+}
+
+/// The right-hand side of every variable at `x`.
 #[inline(always)]
 fn eval<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: f64) -> V {
-    x.build(|i| sys.rhs(i, x.as_slice(), t))
+    let mut k = copy(x);
+    let ks = k.as_mut_slice();
+    for i in 0..ks.len() {
+        ks[i] = sys.rhs(i, x.as_slice(), t);
+    }
+    k
 }
 
 /// `x + a·k` elementwise over the variables.
 #[inline(always)]
 fn axpy<R: Num, V: Vars<R, Of<R> = V>>(x: &V, k: &V, a: f64) -> V {
-    x.build(|i| x.as_slice()[i].clone() + k.as_slice()[i].clone() * a)
+    let mut y = copy(x);
+    let ks = k.as_slice();
+    for (i, yi) in y.as_mut_slice().iter_mut().enumerate() {
+        *yi = yi.clone() + ks[i].clone() * a;
+    }
+    y
 }
 
 #[inline(always)]
@@ -167,22 +248,19 @@ fn exp_auto<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
     dt: f64,
 ) -> V {
     let xs = x.as_slice();
-    x.build(|i| {
-        let duals = x.build(|j| {
-            if i == j {
-                Dual::var(xs[j].clone())
-            } else {
-                Dual::cst(xs[j].clone())
-            }
-        });
+    let mut out = copy(x);
+    let os = out.as_mut_slice();
+    for i in 0..os.len() {
+        let duals = x.build_with(&mut Seeded { xs, seed: i });
         let y = sys.rhs_dual(i, duals.as_slice(), t);
         let f = y.v;
-        match y.d {
+        os[i] = match y.d {
             // A = 0 exactly: φ = 1, plain Euler.
             None => xs[i].clone() + f * dt,
             Some(a) => xs[i].clone() + (a * dt).exprel() * dt * f,
-        }
-    })
+        };
+    }
+    out
 }
 
 /// Generic explicit two-stage Runge–Kutta with parameter β (BrainPy's `rk2` tableau:
@@ -200,8 +278,12 @@ fn two_stage<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(
     let k2 = eval(sys, &x2, t + beta * dt);
     let b2 = 1.0 / (2.0 * beta);
     let b1 = 1.0 - b2;
-    let (xs, k1, k2) = (x.as_slice(), k1.as_slice(), k2.as_slice());
-    x.build(|i| xs[i].clone() + (k1[i].clone() * b1 + k2[i].clone() * b2) * dt)
+    let (k1, k2) = (k1.as_slice(), k2.as_slice());
+    let mut out = copy(x);
+    for (i, o) in out.as_mut_slice().iter_mut().enumerate() {
+        *o = o.clone() + (k1[i].clone() * b1 + k2[i].clone() * b2) * dt;
+    }
+    out
 }
 
 #[inline(always)]
@@ -210,17 +292,13 @@ fn rk4<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: 
     let k2 = eval(sys, &axpy(x, &k1, dt / 2.0), t + dt / 2.0);
     let k3 = eval(sys, &axpy(x, &k2, dt / 2.0), t + dt / 2.0);
     let k4 = eval(sys, &axpy(x, &k3, dt), t + dt);
-    let (xs, k1, k2, k3, k4) = (
-        x.as_slice(),
-        k1.as_slice(),
-        k2.as_slice(),
-        k3.as_slice(),
-        k4.as_slice(),
-    );
-    x.build(|i| {
+    let (k1, k2, k3, k4) = (k1.as_slice(), k2.as_slice(), k3.as_slice(), k4.as_slice());
+    let mut out = copy(x);
+    for (i, o) in out.as_mut_slice().iter_mut().enumerate() {
         let s = k1[i].clone() + k2[i].clone() * 2.0 + k3[i].clone() * 2.0 + k4[i].clone();
-        xs[i].clone() + s * (dt / 6.0)
-    })
+        *o = o.clone() + s * (dt / 6.0);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -16,36 +16,36 @@ pub struct Dual<R> {
 
 impl<R: Real> Dual<R> {
     /// A constant (zero derivative).
+    #[inline(always)]
     pub fn cst(v: R) -> Self {
         Dual { v, d: None }
     }
 
     /// The variable differentiated against (derivative one).
+    #[inline(always)]
     pub fn var(v: R) -> Self {
         let one = v.one_like();
         Dual { v, d: Some(one) }
     }
 
     /// The derivative, as `zero_like` when it is zero.
+    #[inline(always)]
     pub fn deriv_or_zero(&self) -> R {
         match &self.d {
             Some(d) => d.clone(),
             None => self.v.clone() * 0.0,
         }
     }
-
-    fn chain(self, value: R, slope: impl FnOnce() -> R) -> Self {
-        let d = self.d.map(|d| d * slope());
-        Dual { v: value, d }
-    }
 }
 
 impl<R: Real> From<R> for Dual<R> {
+    #[inline(always)]
     fn from(v: R) -> Self {
         Dual::cst(v)
     }
 }
 
+#[inline(always)]
 fn add_opt<R: Real>(a: Option<R>, b: Option<R>) -> Option<R> {
     match (a, b) {
         (None, None) => None,
@@ -57,6 +57,7 @@ fn add_opt<R: Real>(a: Option<R>, b: Option<R>) -> Option<R> {
 
 impl<R: Real> Add for Dual<R> {
     type Output = Self;
+    #[inline(always)]
     fn add(self, o: Self) -> Self {
         Dual {
             v: self.v + o.v,
@@ -67,20 +68,34 @@ impl<R: Real> Add for Dual<R> {
 
 impl<R: Real> Sub for Dual<R> {
     type Output = Self;
+    #[inline(always)]
     fn sub(self, o: Self) -> Self {
         Dual {
             v: self.v - o.v,
-            d: add_opt(self.d, o.d.map(|d| -d)),
+            d: add_opt(
+                self.d,
+                match o.d {
+                    Some(d) => Some(-d),
+                    None => None,
+                },
+            ),
         }
     }
 }
 
 impl<R: Real> Mul for Dual<R> {
     type Output = Self;
+    #[inline(always)]
     fn mul(self, o: Self) -> Self {
         let d = add_opt(
-            self.d.map(|d| d * o.v.clone()),
-            o.d.map(|d| self.v.clone() * d),
+            match self.d {
+                Some(d) => Some(d * o.v.clone()),
+                None => None,
+            },
+            match o.d {
+                Some(d) => Some(self.v.clone() * d),
+                None => None,
+            },
         );
         Dual { v: self.v * o.v, d }
     }
@@ -90,29 +105,55 @@ impl<R: Real> Div for Dual<R> {
     type Output = Self;
     // The quotient rule multiplies.
     #[allow(clippy::suspicious_arithmetic_impl)]
+    #[inline(always)]
     fn div(self, o: Self) -> Self {
+        if R::RECIP_DIV && (self.d.is_some() || o.d.is_some()) {
+            // Value and derivative share one reciprocal (single-precision lanes).
+            let inv = o.v.recip();
+            let q = self.v * inv.clone();
+            let db = match o.d {
+                Some(d) => Some(-(q.clone() * d)),
+                None => None,
+            };
+            let d = match add_opt(self.d, db) {
+                Some(n) => Some(n * inv),
+                None => None,
+            };
+            return Dual { v: q, d };
+        }
         let q = self.v / o.v.clone();
         // d(a/b) = (da - q db) / b
-        let num = add_opt(self.d, o.d.map(|d| -(q.clone() * d)));
+        let db = match o.d {
+            Some(d) => Some(-(q.clone() * d)),
+            None => None,
+        };
         Dual {
             v: q,
-            d: num.map(|n| n / o.v),
+            d: match add_opt(self.d, db) {
+                Some(n) => Some(n / o.v),
+                None => None,
+            },
         }
     }
 }
 
 impl<R: Real> Neg for Dual<R> {
     type Output = Self;
+    #[inline(always)]
     fn neg(self) -> Self {
         Dual {
             v: -self.v,
-            d: self.d.map(|d| -d),
+            d: match self.d {
+                Some(d) => Some(-d),
+                None => None,
+            },
         }
     }
 }
 
 impl<R: Real> Add<f64> for Dual<R> {
     type Output = Self;
+    #[inline(always)]
     fn add(self, c: f64) -> Self {
         Dual {
             v: self.v + c,
@@ -123,6 +164,7 @@ impl<R: Real> Add<f64> for Dual<R> {
 
 impl<R: Real> Sub<f64> for Dual<R> {
     type Output = Self;
+    #[inline(always)]
     fn sub(self, c: f64) -> Self {
         Dual {
             v: self.v - c,
@@ -133,50 +175,108 @@ impl<R: Real> Sub<f64> for Dual<R> {
 
 impl<R: Real> Mul<f64> for Dual<R> {
     type Output = Self;
+    #[inline(always)]
     fn mul(self, c: f64) -> Self {
         Dual {
             v: self.v * c,
-            d: self.d.map(|d| d * c),
+            d: match self.d {
+                Some(d) => Some(d * c),
+                None => None,
+            },
         }
     }
 }
 
 impl<R: Real> Div<f64> for Dual<R> {
     type Output = Self;
+    #[inline(always)]
     fn div(self, c: f64) -> Self {
         Dual {
             v: self.v / c,
-            d: self.d.map(|d| d / c),
+            d: match self.d {
+                Some(d) => Some(d / c),
+                None => None,
+            },
         }
     }
 }
 
 impl<R: Real> Real for Dual<R> {
+    #[inline(always)]
     fn exp(self) -> Self {
-        let e = self.v.clone().exp();
-        let e2 = e.clone();
-        self.chain(e, || e2)
+        let e = self.v.exp();
+        let d = match self.d {
+            Some(d) => Some(d * e.clone()),
+            None => None,
+        };
+        Dual { v: e, d }
     }
+    #[inline(always)]
     fn ln(self) -> Self {
-        let x = self.v.clone();
-        self.chain(x.clone().ln(), || x.recip())
+        let d = match self.d {
+            Some(d) => Some(d * self.v.clone().recip()),
+            None => None,
+        };
+        Dual { v: self.v.ln(), d }
     }
+    #[inline(always)]
     fn recip(self) -> Self {
-        let r = self.v.clone().recip();
-        let r2 = r.clone();
-        self.chain(r, || -(r2.clone() * r2))
+        let r = self.v.recip();
+        let d = match self.d {
+            Some(d) => Some(d * -(r.clone() * r.clone())),
+            None => None,
+        };
+        Dual { v: r, d }
     }
+    #[inline(always)]
     fn sqrt(self) -> Self {
-        let s = self.v.clone().sqrt();
-        let s2 = s.clone();
-        self.chain(s, || (s2 * 2.0).recip())
+        let s = self.v.sqrt();
+        let d = match self.d {
+            Some(d) => Some(d * (s.clone() * 2.0).recip()),
+            None => None,
+        };
+        Dual { v: s, d }
     }
+    #[inline(always)]
+    fn x_over_expm1(self) -> Self {
+        match self.d {
+            None => Dual {
+                v: self.v.x_over_expm1(),
+                d: None,
+            },
+            Some(dx) => match self.v.clone().x_over_expm1_with_d() {
+                Some((a, da)) => Dual {
+                    v: a,
+                    d: Some(dx * da),
+                },
+                None => Dual {
+                    v: self.v,
+                    d: Some(dx),
+                }
+                .exprel()
+                .recip(),
+            },
+        }
+    }
+    #[inline(always)]
     fn exprel(self) -> Self {
-        let x = self.v.clone();
-        self.chain(x.clone().exprel(), || x.exprel_d())
+        match self.d {
+            None => Dual {
+                v: self.v.exprel(),
+                d: None,
+            },
+            Some(d) => {
+                let (e, de) = self.v.exprel_with_d();
+                Dual {
+                    v: e,
+                    d: Some(d * de),
+                }
+            }
+        }
     }
     /// The derivative of `exprel` on duals, from its closed form (no series near 0: brainburn
     /// never needs second derivatives of `exprel`).
+    #[inline(always)]
     fn exprel_d(self) -> Self {
         let x = self;
         let e = x.clone().exp();

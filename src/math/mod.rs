@@ -17,6 +17,7 @@ pub use tval::{TVal, div_scalar_exact};
 
 /// `x / (exp(x) - 1)`, the removable-singularity form of the HH rate functions, finite for every
 /// `x` (equal to 1 at `x = 0`). Written with the guarded `exprel`, never as a raw quotient.
+#[inline(always)]
 pub fn x_over_expm1<R: Real>(x: R) -> R {
-    x.exprel().recip()
+    x.x_over_expm1()
 }

@@ -43,21 +43,25 @@ pub trait Num: Real {
     fn from_mask(m: &Self::Mask) -> Self;
     /// The same value without gradient (BrainPy's `stop_gradient`); the identity where nothing
     /// is differentiated.
+    #[inline(always)]
     fn detach(self) -> Self {
         self
     }
     /// |x|.
+    #[inline(always)]
     fn abs(self) -> Self {
         let neg = self.lt(&Self::cst(0.0));
         let minus = -self.clone();
         Self::select(&neg, minus, self)
     }
     /// The smaller of the two (`self` where equal or unordered).
+    #[inline(always)]
     fn min(self, o: Self) -> Self {
         let m = o.lt(&self);
         Self::select(&m, o, self)
     }
     /// The larger of the two (`self` where equal or unordered).
+    #[inline(always)]
     fn max(self, o: Self) -> Self {
         let m = o.gt(&self);
         Self::select(&m, o, self)
@@ -124,6 +128,7 @@ pub enum TMask {
 
 impl TMask {
     /// The mask as a tensor shaped like `like` (a constant mask is expanded).
+    #[inline(always)]
     pub fn into_tensor_like(self, like: &Tensor<2>) -> Tensor<2, Bool> {
         match self {
             TMask::T(m) => expand_bool(m, like.dims()),
@@ -140,20 +145,24 @@ impl TMask {
 }
 
 /// The elementwise maximum of two broadcastable shapes.
+#[inline(always)]
 fn broadcast_dims(a: [usize; 2], b: [usize; 2]) -> [usize; 2] {
     [a[0].max(b[0]), a[1].max(b[1])]
 }
 
+#[inline(always)]
 fn expand_float(t: Tensor<2>, dims: [usize; 2]) -> Tensor<2> {
     if t.dims() == dims { t } else { t.expand(dims) }
 }
 
+#[inline(always)]
 fn expand_bool(t: Tensor<2, Bool>, dims: [usize; 2]) -> Tensor<2, Bool> {
     if t.dims() == dims { t } else { t.expand(dims) }
 }
 
 /// Compares a value with another (`op_t` between tensors, `op_s` against a host constant,
 /// `flip` the comparison with its sides swapped, `host` between two constants).
+#[inline(always)]
 fn compare(
     a: &TVal,
     b: &TVal,
@@ -179,9 +188,11 @@ fn compare(
 impl Num for TVal {
     type Mask = TMask;
 
+    #[inline(always)]
     fn cst(c: f64) -> Self {
         TVal::S(c)
     }
+    #[inline(always)]
     fn lt(&self, o: &Self) -> TMask {
         compare(
             self,
@@ -192,6 +203,7 @@ impl Num for TVal {
             |b, c| b.greater_elem(c),
         )
     }
+    #[inline(always)]
     fn le(&self, o: &Self) -> TMask {
         compare(
             self,
@@ -202,6 +214,7 @@ impl Num for TVal {
             |b, c| b.greater_equal_elem(c),
         )
     }
+    #[inline(always)]
     fn ge(&self, o: &Self) -> TMask {
         compare(
             self,
@@ -212,6 +225,7 @@ impl Num for TVal {
             |b, c| b.lower_equal_elem(c),
         )
     }
+    #[inline(always)]
     fn gt(&self, o: &Self) -> TMask {
         compare(
             self,
@@ -222,6 +236,7 @@ impl Num for TVal {
             |b, c| b.lower_elem(c),
         )
     }
+    #[inline(always)]
     fn select(m: &TMask, a: Self, b: Self) -> Self {
         let m = match m {
             TMask::S(true) => return a,
@@ -244,6 +259,7 @@ impl Num for TVal {
             }
         })
     }
+    #[inline(always)]
     fn mask_and(a: &TMask, b: &TMask) -> TMask {
         match (a, b) {
             (TMask::S(false), _) | (_, TMask::S(false)) => TMask::S(false),
@@ -254,6 +270,7 @@ impl Num for TVal {
             }
         }
     }
+    #[inline(always)]
     fn mask_or(a: &TMask, b: &TMask) -> TMask {
         match (a, b) {
             (TMask::S(true), _) | (_, TMask::S(true)) => TMask::S(true),
@@ -264,24 +281,28 @@ impl Num for TVal {
             }
         }
     }
+    #[inline(always)]
     fn mask_not(m: &TMask) -> TMask {
         match m {
             TMask::S(b) => TMask::S(!b),
             TMask::T(t) => TMask::T(t.clone().bool_not()),
         }
     }
+    #[inline(always)]
     fn from_mask(m: &TMask) -> Self {
         match m {
             TMask::S(b) => TVal::S(if *b { 1.0 } else { 0.0 }),
             TMask::T(t) => TVal::T(t.clone().float()),
         }
     }
+    #[inline(always)]
     fn detach(self) -> Self {
         match self {
             TVal::T(t) => TVal::T(t.detach()),
             s => s,
         }
     }
+    #[inline(always)]
     fn abs(self) -> Self {
         match self {
             TVal::S(a) => TVal::S(a.abs()),

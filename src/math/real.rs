@@ -29,24 +29,53 @@ pub trait Real:
     fn exprel(self) -> Self;
     /// The derivative of [`Real::exprel`], `(x e^x - e^x + 1) / x²`, equal to 1/2 at 0.
     fn exprel_d(self) -> Self;
+    /// Whether a quotient that also needs its derivative is taken as one reciprocal and two
+    /// products (single-precision SIMD lanes, where a division costs ten multiplications);
+    /// exact divisions otherwise.
+    const RECIP_DIV: bool = false;
+
+    /// `x / (eˣ − 1)`, the HH-type rates' removable singularity, finite everywhere (1 at 0):
+    /// `1 / exprel(x)` unless the type has a cheaper exact form.
+    #[inline(always)]
+    fn x_over_expm1(self) -> Self {
+        self.exprel().recip()
+    }
+
+    /// `x / (eˣ − 1)` and its derivative in one evaluation, for types with such a form
+    /// (`None`: the dual number composes `1/exprel`).
+    #[inline(always)]
+    fn x_over_expm1_with_d(self) -> Option<(Self, Self)> {
+        None
+    }
+
+    /// [`Real::exprel`] and [`Real::exprel_d`] together (types where both share work, an
+    /// exponential, override it).
+    #[inline(always)]
+    fn exprel_with_d(self) -> (Self, Self) {
+        (self.clone().exprel(), self.exprel_d())
+    }
 
     /// The constant 1 in the cheapest form for this type (a host scalar for tensors).
+    #[inline(always)]
     fn one_like(&self) -> Self {
         self.clone() * 0.0 + 1.0
     }
 
     /// `c - x`.
+    #[inline(always)]
     fn rsub(self, c: f64) -> Self {
         -self + c
     }
 
     /// `c / x`.
+    #[inline(always)]
     fn rdiv(self, c: f64) -> Self {
         self.recip() * c
     }
 
     /// `x^n` for `n >= 1` by binary exponentiation, the order XLA uses for `integer_pow`
     /// (`x³ = x·x²`, `x⁴ = (x²)²`), so products round as in BrainPy.
+    #[inline(always)]
     fn powi(self, n: u32) -> Self {
         assert!(n >= 1, "powi needs n >= 1");
         let mut y = n;
@@ -72,18 +101,23 @@ pub trait Real:
 pub(crate) const EXPREL_TAYLOR: f64 = 1e-3;
 
 impl Real for f64 {
+    #[inline(always)]
     fn exp(self) -> Self {
         f64::exp(self)
     }
+    #[inline(always)]
     fn ln(self) -> Self {
         f64::ln(self)
     }
+    #[inline(always)]
     fn recip(self) -> Self {
         f64::recip(self)
     }
+    #[inline(always)]
     fn sqrt(self) -> Self {
         f64::sqrt(self)
     }
+    #[inline(always)]
     fn exprel(self) -> Self {
         let x = self;
         if x.abs() < EXPREL_TAYLOR {
@@ -92,6 +126,7 @@ impl Real for f64 {
             x.exp_m1() / x
         }
     }
+    #[inline(always)]
     fn exprel_d(self) -> Self {
         let x = self;
         if x.abs() < 1e-2 {

@@ -271,11 +271,13 @@ impl StepCx<TVal> for TensorCx<'_> {
 }
 
 /// Heaviside of `x` as 0/1 (what a step context without gradients returns for a spike).
+#[inline(always)]
 pub(crate) fn heaviside<R: Num>(x: R) -> R {
     R::from_mask(&x.ge(&R::cst(0.0)))
 }
 
 /// The crossing `x_old < 0 ≤ x_new` as 0/1.
+#[inline(always)]
 pub(crate) fn crossing<R: Num>(x_new: R, x_old: R) -> R {
     let zero = R::cst(0.0);
     R::from_mask(&R::mask_and(

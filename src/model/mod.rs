@@ -46,10 +46,22 @@ pub trait Fields<R>: Sized {
     fn field(&self, i: usize) -> &R;
     /// Field `i`, mutably.
     fn field_mut(&mut self, i: usize) -> &mut R;
-    /// The set `f(0), f(1), ...` (in declaration order).
-    fn from_fn(f: impl FnMut(usize) -> R) -> Self;
-    /// Every field with its index, consuming the set.
-    fn each(self, f: impl FnMut(usize, R));
+    /// The set `src.get(0), src.get(1), ...` (in declaration order). Hot loops use this with
+    /// a [`Source`](crate::integrate::Source) whose method is `#[inline(always)]`.
+    fn from_source(src: &mut impl crate::integrate::Source<R>) -> Self;
+    /// Hands every field with its index to `sink`, consuming the set.
+    fn into_sink(self, sink: &mut impl Sink<R>);
+
+    /// The set `f(0), f(1), ...` (in declaration order; off the hot path).
+    #[inline(always)]
+    fn from_fn(f: impl FnMut(usize) -> R) -> Self {
+        Self::from_source(&mut crate::integrate::FnSource(f))
+    }
+    /// Every field with its index, consuming the set (off the hot path).
+    #[inline(always)]
+    fn each(self, f: impl FnMut(usize, R)) {
+        self.into_sink(&mut FnSink(f))
+    }
 
     /// The fields as a slice, in declaration order (the declared structs are `#[repr(C)]`
     /// with every field of type `R`, so they are laid out as `[R; N]`).
@@ -67,12 +79,35 @@ pub trait Fields<R>: Sized {
     where
         R: Clone,
     {
-        Self::from_fn(|k| self.field(k).clone())
+        struct Clones<'a, F>(&'a F);
+        impl<R: Clone, F: Fields<R>> crate::integrate::Source<R> for Clones<'_, F> {
+            #[inline(always)]
+            fn get(&mut self, k: usize) -> R {
+                self.0.field(k).clone()
+            }
+        }
+        Self::from_source(&mut Clones(self))
     }
 
     /// The index of the field with key `key`.
     fn index_of(key: &str) -> Option<usize> {
         Self::KEYS.iter().position(|k| *k == key)
+    }
+}
+
+/// Where [`Fields::into_sink`] hands the fields (implement `put` `#[inline(always)]`).
+pub trait Sink<R> {
+    /// Takes field `i`.
+    fn put(&mut self, i: usize, x: R);
+}
+
+/// A closure as a [`Sink`] (off the hot path).
+pub struct FnSink<F>(pub F);
+
+impl<R, F: FnMut(usize, R)> Sink<R> for FnSink<F> {
+    #[inline(always)]
+    fn put(&mut self, i: usize, x: R) {
+        (self.0)(i, x)
     }
 }
 
@@ -171,6 +206,21 @@ pub trait NeuronModel: Clone + Debug + Send + Sync + 'static {
     /// Sets the [`StateStart::Derived`] states from the others (called after every reset);
     /// the default has none.
     fn init_derived<R: Num>(&self, _p: &Self::Params<R>, _s: &mut Self::State<R>) {}
+
+    /// The step the fused engine runs on SIMD lanes: [`NeuronModel::step`] unless the model
+    /// documents an override (hand-tuned float32 arithmetic of the same equations, e.g. shared
+    /// exponentials, kept only where the generic step is measurably slower; it must be tested
+    /// against the generic step).
+    #[inline(always)]
+    fn step_lanes<L: crate::fused::lanes::Lanes, C: StepCx<L>>(
+        &self,
+        p: &Self::Params<L>,
+        s: &mut Self::State<L>,
+        input: L,
+        cx: &mut C,
+    ) -> Spike<L> {
+        self.step(p, s, input, cx)
+    }
 
     /// Whether [`NeuronModel::step_f64`] replaces the generic step on the fused engine in
     /// float64 (a documented override: Wang–Buzsáki's `exp_auto` in BrainPy's compiled
@@ -320,10 +370,10 @@ macro_rules! __fields_impl {
             }
 
             #[inline(always)]
-            fn from_fn(mut f: impl FnMut(usize) -> R) -> Self {
+            fn from_source(src: &mut impl $crate::integrate::Source<R>) -> Self {
                 let mut k = 0usize;
                 $(
-                    let $field = f(k);
+                    let $field = src.get(k);
                     k += 1;
                 )*
                 let _ = k;
@@ -331,10 +381,10 @@ macro_rules! __fields_impl {
             }
 
             #[inline(always)]
-            fn each(self, mut f: impl FnMut(usize, R)) {
+            fn into_sink(self, sink: &mut impl $crate::model::Sink<R>) {
                 let mut k = 0usize;
                 $(
-                    f(k, self.$field);
+                    sink.put(k, self.$field);
                     k += 1;
                 )*
                 let _ = k;
@@ -352,8 +402,18 @@ macro_rules! __fields_impl {
                 <Self as $crate::model::Fields<R>>::as_slice(self)
             }
             #[inline(always)]
-            fn build<D>(&self, f: impl FnMut(usize) -> D) -> $T<D> {
-                <$T<D> as $crate::model::Fields<D>>::from_fn(f)
+            fn as_mut_slice(&mut self) -> &mut [R] {
+                // SAFETY: `#[repr(C)]` with every field of type `R` (see `Fields::as_slice`).
+                unsafe {
+                    std::slice::from_raw_parts_mut(
+                        self as *mut Self as *mut R,
+                        <Self as $crate::model::Fields<R>>::N,
+                    )
+                }
+            }
+            #[inline(always)]
+            fn build_with<D>(&self, src: &mut impl $crate::integrate::Source<D>) -> $T<D> {
+                <$T<D> as $crate::model::Fields<D>>::from_source(src)
             }
         }
     };

@@ -1,6 +1,7 @@
 //! Wang–Buzsáki interneuron (BrainPy's `bp.neurons.WangBuzsakiModel`).
 
 use crate::error::Result;
+use crate::fused::lanes::{Lanes, exprel_lazy, x_over_expm1_pair};
 use crate::init::Initializer;
 use crate::integrate::{Method, OdeSystem, integrate_array};
 use crate::math::{Num, Real, x_over_expm1};
@@ -288,6 +289,23 @@ impl NeuronModel for WbModel {
         self.finish(p, s, v, h, n, cx)
     }
 
+    /// float32 `exp_auto` on the fused engine's lanes runs [`wb_exp_auto_f32`] (shared
+    /// exponentials); everything else the generic step.
+    #[inline(always)]
+    fn step_lanes<L: Lanes, C: StepCx<L>>(
+        &self,
+        p: &WbParams<L>,
+        s: &mut WbState<L>,
+        input: L,
+        cx: &mut C,
+    ) -> Spike<L> {
+        if !(L::SINGLE && self.method == Method::ExpAuto) {
+            return self.step(p, s, input, cx);
+        }
+        let (v, h, n) = wb_exp_auto_f32(s.v, s.h, s.n, input, p, p.c.recip(), cx.dt());
+        self.finish(p, s, v, h, n, cx)
+    }
+
     /// float64 `exp_auto` with `C = 1` runs BrainPy's compiled operation order
     /// ([`crate::fused::neurons::wb_x64`]) on the fused engine.
     fn has_f64_override(&self) -> bool {
@@ -308,6 +326,71 @@ impl NeuronModel for WbModel {
             crate::fused::neurons::wb_x64::wb_step_x64(s.v, s.h, s.n, input, p, cx.dt());
         self.finish(p, s, v, h, n, cx)
     }
+}
+
+/// The documented float32 override of [`WbModel`]'s `exp_auto` drift on the fused engine's
+/// lanes: the generic step's arithmetic (dual numbers give `∂(dV/dt)/∂V` through `m∞³`; the h
+/// and n equations are linear in their variable) written out once, with the exponentials
+/// shared where the rates allow it — `e^{−0.1(V+34)} = e^{−0.1(V+35)}·e^{0.1}` and
+/// `e^{−0.1(V+28)} = e^{−0.1(V+35)}·e^{0.7}` — so a step costs four exponentials instead of
+/// the generic step's six (measured: the generic step is ~1.5× slower, `docs/benchmarks.md`).
+/// Same equations, not a second model: `tests/cases/fused.rs` checks it against the composed
+/// path and the unit test below against the generic step. `inv_c` is `1/C`.
+#[inline(always)]
+pub fn wb_exp_auto_f32<L: Lanes>(
+    v: L,
+    h: L,
+    n: L,
+    i: L,
+    p: &WbParams<L>,
+    inv_c: L,
+    dt: f64,
+) -> (L, L, L) {
+    // α_m = x/(eˣ − 1), x = −0.1(V + 35); dα_m/dV = −0.1·dα/dx.
+    let xm = (v + 35.0) * -0.1;
+    let em = xm.exp();
+    let (am, am_dx) = x_over_expm1_pair(xm, em, true);
+    let am_d = am_dx * -0.1;
+    // β_m = 4·e^{−(V+60)/18}, dβ_m/dV = −β_m/18.
+    let bm = ((v + 60.0) * (-1.0 / 18.0)).exp() * 4.0;
+    let bm_d = bm * (-1.0 / 18.0);
+    // m∞ = α/(α + β) and its derivative (the quotient rule).
+    let q = (am + bm).recip();
+    let m = am * q;
+    let m_d = (am_d - m * (am_d + bm_d)) * q;
+    // α_h = 0.07·e^{−(V+58)/20}, β_h = 1/(e^{−0.1(V+28)} + 1).
+    let ah = ((v + 58.0) * (-1.0 / 20.0)).exp() * 0.07;
+    let bh = (em * 0.7f64.exp() + 1.0).recip();
+    // α_n = 0.1·x/(eˣ − 1), x = −0.1(V + 34); β_n = 0.125·e^{−(V+44)/80}.
+    let xn = (v + 34.0) * -0.1;
+    let (an, _) = x_over_expm1_pair(xn, em * 0.1f64.exp(), false);
+    let an = an * 0.1;
+    let bn = ((v + 44.0) * (-1.0 / 80.0)).exp() * 0.125;
+
+    // dV/dt = (−gNa m³ h (V − ENa) − gK n⁴ (V − EK) − gL (V − EL) + I)/C and ∂/∂V.
+    let m2 = m * m;
+    let m3 = m * m2;
+    let n2 = n * n;
+    let n4 = n2 * n2;
+    let dna = v - p.e_na;
+    let gk_n4 = p.g_k * n4;
+    let i_na = p.g_na * m3 * h * dna;
+    let i_k = gk_n4 * (v - p.e_k);
+    let i_l = p.g_l * (v - p.e_l);
+    let fv = (-i_na - i_k - i_l + i) * inv_c;
+    let di_na = p.g_na * h * (m_d * m2 * 3.0 * dna + m3);
+    let av = (-di_na - gk_n4 - p.g_l) * inv_c;
+    // dh/dt = φ(α_h(1 − h) − β_h h), ∂/∂h = −φ(α_h + β_h); the same for n.
+    let fh = p.phi * (ah * h.rsub(1.0) - bh * h);
+    let a_h = -(ah + bh) * p.phi;
+    let fn_ = p.phi * (an * n.rsub(1.0) - bn * n);
+    let a_n = -(an + bn) * p.phi;
+
+    // x⁺ = x + φ(dt·A)·dt·f, each from the old values (Jacobi, as BrainPy's JointEq).
+    let v1 = v + exprel_lazy(av * dt) * dt * fv;
+    let h1 = h + exprel_lazy(a_h * dt) * dt * fh;
+    let n1 = n + exprel_lazy(a_n * dt) * dt * fn_;
+    (v1, h1, n1)
 }
 
 impl WbModel {
@@ -342,6 +425,35 @@ impl WbModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fused::lanes::F32x8;
+    use crate::model::Fields;
+
+    /// The float32 lane override ([`wb_exp_auto_f32`]) is the generic `exp_auto` step of the
+    /// same equations: over V from −100 to 60 mV (every branch of the rates and of exprel),
+    /// V, h and n agree within 1e-5 relative (floors 1 mV, 1e-3): a handful of ulp from the
+    /// shared exponentials (e^{0.1}, e^{0.7} rounded to f32), one reciprocal per quotient and
+    /// the reciprocal of C.
+    #[test]
+    fn float32_override_equals_the_generic_step() {
+        let model = WbModel::build(&WangBuzsakiConfig::default()).expect("defaults");
+        let p = WbParams::<F32x8>::from_fn(|k| {
+            F32x8::cst(model.params.field(k).as_scalar().expect("scalar default"))
+        });
+        let mut worst = 0.0f64;
+        for k in 0..400 {
+            let v = F32x8::cst(-100.0 + k as f64 * 0.4);
+            let (h, n, i) = (F32x8::cst(0.6), F32x8::cst(0.32), F32x8::cst(1.5));
+            let sys = WbOde { p: p.clone(), i };
+            let [gv, gh, gn] = integrate_array(&sys, Method::ExpAuto, [v, h, n], 0.0, 0.01);
+            let (ov, oh, on) = wb_exp_auto_f32(v, h, n, i, &p, p.c.recip(), 0.01);
+            for (a, b, floor) in [(ov, gv, 1.0), (oh, gh, 1e-3), (on, gn, 1e-3)] {
+                let (a, b) = (a.lane(0) as f64, b.lane(0) as f64);
+                worst = worst.max((a - b).abs() / b.abs().max(floor));
+            }
+        }
+        eprintln!("override vs generic, worst relative difference: {worst:e}");
+        assert!(worst < 1e-5, "override vs generic: {worst:e}");
+    }
 
     /// x/(eˣ − 1) by its Taylor series (|x| ≤ 1e-6: the omitted x⁴/720 is below 1e-26).
     fn series(x: f64) -> f64 {

@@ -53,12 +53,18 @@ const SPREAD: [u64; 256] = {
 pub(crate) fn store_mask<L: Lanes>(m: L::Mask, dst: &mut [bool], j: usize) {
     let bits = L::bits(m);
     if (L::N == 8 || L::N == 16) && j + L::N <= dst.len() {
-        // Eight 0/1 bytes per table look-up.
-        for (h, out) in dst[j..j + L::N].chunks_exact_mut(8).enumerate() {
+        // Eight 0/1 bytes per table look-up, copied as they are (0 and 1 are the two valid
+        // `bool` bytes).
+        for h in 0..L::N / 8 {
             let bytes = SPREAD[(bits >> (8 * h)) as usize & 0xff].to_le_bytes();
-            for (d, &b) in out.iter_mut().zip(&bytes) {
-                *d = b != 0;
-            }
+            // SAFETY: `j + 8h + 8 <= dst.len()`, and every byte is 0 or 1, a valid `bool`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    bytes.as_ptr(),
+                    dst.as_mut_ptr().add(j + 8 * h) as *mut u8,
+                    8,
+                )
+            };
         }
         return;
     }
