@@ -39,5 +39,8 @@ mod training;
 #[path = "../cases/checkpoint.rs"]
 mod checkpoint;
 
+#[path = "../cases/checkpoint_fixture.rs"]
+mod checkpoint_fixture;
+
 #[path = "../cases/fused.rs"]
 mod fused;
