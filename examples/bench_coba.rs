@@ -47,9 +47,10 @@ fn main() -> Result<()> {
     let spikes = mon.spike_events("E.spike")?.len();
     let rate = spikes as f64 / watched.len() as f64 / (ms / 1000.0);
     println!(
-        "{{\"bench\":\"coba\",\"n\":{},\"ms\":{ms},\"steps\":{},\"backend\":\"{backend}\",\"precision\":\"{precision}\",\"fused\":{fused},\"build_s\":{built:.4},\"run_s\":{run:.4},\"total_in_process_s\":{:.4},\"us_per_step\":{:.3},\"monitored\":{},\"spikes\":{spikes},\"rate_hz\":{rate:.2}}}",
+        "{{\"bench\":\"coba\",\"n\":{},\"ms\":{ms},\"steps\":{},\"backend\":\"{backend}\",\"precision\":\"{precision}\",\"fused_requested\":{fused},\"engine\":\"{}\",\"build_s\":{built:.4},\"run_s\":{run:.4},\"total_in_process_s\":{:.4},\"us_per_step\":{:.3},\"monitored\":{},\"spikes\":{spikes},\"rate_hz\":{rate:.2}}}",
         ne + ni,
         (ms / dt).round(),
+        mon.engine(),
         t0.elapsed().as_secs_f64(),
         run / (ms / dt) * 1e6,
         watched.len()

@@ -47,6 +47,7 @@ fn main() -> Result<()> {
         "COBA E/I network on {backend} ({} steps of {dt} ms)",
         (duration / dt).round()
     );
+    println!("  engine      {}", monitors.engine());
     println!("  E rate      {e_rate:.1} Hz");
     println!("  I rate      {i_rate:.1} Hz");
     println!("  picture     {}/raster.png", out.display());

@@ -59,6 +59,7 @@ fn main() -> Result<()> {
         "COBA-HH network on {backend} ({} steps of {dt} ms)",
         (duration / dt).round()
     );
+    println!("  engine           {}", monitors.engine());
     println!("  E rate           {e_rate:.1} Hz");
     println!("  I rate           {i_rate:.1} Hz");
     println!("  non-finite states {nan}");

@@ -61,6 +61,7 @@ fn main() -> Result<()> {
         "Wang-Buzsaki gamma network on {backend} ({} steps of {dt} ms)",
         steps
     );
+    println!("  engine               {}", monitors.engine());
     println!("  mean rate            {mean_rate:.1} Hz");
     match freq {
         Some((f, _)) => println!("  dominant frequency   {f:.1} Hz (population rate, 100-500 ms)"),

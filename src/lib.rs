@@ -21,6 +21,7 @@ pub mod network;
 pub mod neuron;
 pub mod param;
 pub mod plot;
+pub mod run_engine;
 pub mod runner;
 pub mod spikes;
 pub mod state;
@@ -49,6 +50,7 @@ pub mod prelude {
     pub use crate::network::Network;
     pub use crate::neuron::*;
     pub use crate::param::{ParamSpec, trainable};
+    pub use crate::run_engine::{Engine, Fallback};
     pub use crate::runner::{InputValue, Runner};
     pub use crate::spikes::Spikes;
     pub use crate::surrogate::{SpikeFunction, Surrogate, SurrogateFunction, TwoInputSurrogate};

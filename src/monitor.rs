@@ -11,6 +11,7 @@ use std::path::Path;
 use burn::tensor::{Bool, Tensor};
 
 use crate::error::{Error, Result};
+use crate::run_engine::Engine;
 use crate::plot::{RasterGroup, Series, line_chart, raster};
 use crate::tensor_io::{to_bool_vec, to_f64_vec};
 
@@ -59,22 +60,30 @@ pub struct Monitor {
     pub trace: Trace,
 }
 
-/// All monitors of a run.
-#[derive(Clone, Debug, Default)]
+/// All monitors of a run, and the engine that ran it.
+#[derive(Clone, Debug)]
 pub struct Monitors {
     /// Step size of the run (ms).
     pub dt: f64,
+    engine: Engine,
     monitors: BTreeMap<String, Monitor>,
     order: Vec<String>,
 }
 
 impl Monitors {
-    pub(crate) fn new(dt: f64) -> Self {
+    pub(crate) fn new(dt: f64, engine: Engine) -> Self {
         Monitors {
             dt,
+            engine,
             monitors: BTreeMap::new(),
             order: Vec::new(),
         }
+    }
+
+    /// The engine that ran the steps (and, for the composed path, why the fused engine
+    /// declined).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     pub(crate) fn insert(&mut self, m: Monitor) {

@@ -13,6 +13,7 @@ use crate::dynamics::check_dt;
 use crate::error::{Error, Result};
 use crate::monitor::{Monitor, Monitors, Trace};
 use crate::network::Network;
+use crate::run_engine::{Engine, Fallback};
 use crate::state::StateTensor;
 
 /// The value of an input over time.
@@ -292,7 +293,7 @@ impl<'a> Runner<'a> {
         } else {
             None
         };
-        if self.fused {
+        let fallback = if self.fused {
             let inputs: Vec<crate::fused::engine::InputPlan> = self
                 .inputs
                 .iter()
@@ -320,13 +321,18 @@ impl<'a> Runner<'a> {
                 n_steps,
                 bar.as_ref(),
             )?;
-            if let Some(out) = done {
-                if let Some(pb) = bar {
-                    pb.finish_and_clear();
+            match done {
+                Ok(out) => {
+                    if let Some(pb) = bar {
+                        pb.finish_and_clear();
+                    }
+                    return Ok(out);
                 }
-                return Ok(out);
+                Err(why) => why,
             }
-        }
+        } else {
+            Fallback::Disabled
+        };
         let device = self.net.ctx().device.clone();
         let index_tensors: Vec<Option<Tensor<1, Int>>> = self
             .monitors
@@ -392,7 +398,10 @@ impl<'a> Runner<'a> {
         if let Some(pb) = bar {
             pb.finish_and_clear();
         }
-        let mut out = Monitors::new(self.dt);
+        let mut out = Monitors::new(
+            self.dt,
+            Engine::Composed { reason: fallback },
+        );
         for (mi, m) in self.monitors.iter().enumerate() {
             if !pending[mi].is_empty() {
                 chunks[mi].push(stack(std::mem::take(&mut pending[mi])));

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::backend::{BackendKind, Ctx, Precision};
 use crate::error::{Error, Result};
 use crate::mode::Mode;
+use crate::run_engine::Engine;
 use crate::runner::{InputValue, Runner};
 use crate::workloads;
 
@@ -36,6 +37,8 @@ pub struct BenchRow {
     pub process_s: f64,
     /// Peak resident memory of the worker (MiB), when the OS reports it.
     pub peak_mib: Option<f64>,
+    /// The engine that ran (`fused` or `composed`, see [`crate::run_engine::Engine`]).
+    pub engine: String,
 }
 
 impl BenchRow {
@@ -107,6 +110,8 @@ pub fn run_workload(
                 run_s: t0.elapsed().as_secs_f64(),
                 process_s: 0.0,
                 peak_mib: peak_mib(),
+                // Burn's autodiff, op by op: no fused Training step exists yet.
+                engine: "composed (autodiff)".into(),
             });
         }
         other => {
@@ -122,7 +127,7 @@ pub fn run_workload(
         runner = runner.input(g, InputValue::Constant(x))?;
     }
     let t0 = Instant::now();
-    runner.run_steps(steps)?;
+    let monitors = runner.run_steps(steps)?;
     ctx.device
         .sync()
         .map_err(|e| Error::Backend(format!("{e:?}")))?;
@@ -134,6 +139,10 @@ pub fn run_workload(
         run_s: t0.elapsed().as_secs_f64(),
         process_s: 0.0,
         peak_mib: peak_mib(),
+        engine: match monitors.engine() {
+            Engine::Fused => "fused".into(),
+            Engine::Composed { .. } => "composed".into(),
+        },
     })
 }
 
@@ -193,9 +202,10 @@ pub fn bench(
 /// workload.
 pub fn table(rows: &[BenchRow]) -> String {
     let mut s = format!(
-        "{:<34} {:<8} {:>9} {:>10} {:>10} {:>12} {:>15} {:>9} {:>8}\n",
+        "{:<34} {:<8} {:<20} {:>9} {:>10} {:>10} {:>12} {:>15} {:>9} {:>8}\n",
         "workload",
         "backend",
+        "engine",
         "steps",
         "run s",
         "process s",
@@ -210,9 +220,10 @@ pub fn table(rows: &[BenchRow]) -> String {
             .find(|x| x.workload == r.workload)
             .map_or(r.run_s, |x| x.run_s);
         s.push_str(&format!(
-            "{:<34} {:<8} {:>9} {:>10.3} {:>10.3} {:>12.0} {:>15.3e} {:>9} {:>8.2}\n",
+            "{:<34} {:<8} {:<20} {:>9} {:>10.3} {:>10.3} {:>12.0} {:>15.3e} {:>9} {:>8.2}\n",
             r.workload,
             r.backend,
+            r.engine,
             r.steps,
             r.run_s,
             r.process_s,

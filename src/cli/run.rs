@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::backend::{BackendKind, Ctx, Precision};
 use crate::error::{Error, Result};
 use crate::netfile::NetworkSpec;
+use crate::run_engine::Engine;
 
 /// Options of `brainburn run`.
 #[derive(Clone, Debug)]
@@ -65,6 +66,10 @@ pub struct RunSummary {
     pub precision: String,
     /// Wall time of build + run + outputs (s).
     pub wall_s: f64,
+    /// The engine that ran the steps (`"engine": "fused"` or `"composed"`), and on the
+    /// composed path why the fused one declined (`"reason"`).
+    #[serde(flatten)]
+    pub engine: Engine,
 }
 
 /// A sibling temporary directory of `out` that is removed unless kept.
@@ -171,6 +176,7 @@ pub fn run_file(path: &Path, out: &Path, opts: &RunOptions) -> Result<RunSummary
         backend: opts.backend.name().into(),
         precision: precision.name().into(),
         wall_s: t0.elapsed().as_secs_f64(),
+        engine: monitors.engine().clone(),
     };
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::arg("summary", format!("cannot serialise: {e}")))?;

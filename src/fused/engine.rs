@@ -21,6 +21,7 @@ use crate::dynamics::{Dynamics, StepTime};
 use crate::error::{Error, Result};
 use crate::monitor::{Monitor, Monitors, Trace};
 use crate::network::Network;
+use crate::run_engine::{Engine, Fallback};
 use crate::runner::InputValue;
 
 /// A runner input: the group it feeds and its value.
@@ -47,60 +48,111 @@ pub struct MonitorPlan {
     pub every: u64,
 }
 
-/// Whether a network can run on the fused path at all: a CPU backend, and no gradient can be
-/// tracked (not Training mode; on an autodiff device, no trainable parameter).
-pub fn eligible(net: &Network) -> bool {
+/// Why a network cannot run on the fused path at all, or `None` when it can: a CPU backend,
+/// and no gradient can be tracked (not Training mode; on an autodiff device, no trainable
+/// parameter).
+pub fn ineligible(net: &Network) -> Option<Fallback> {
     let ctx = net.ctx();
-    if !ctx.backend.is_cpu() || net.mode().is_training() {
-        return false;
+    if !ctx.backend.is_cpu() {
+        return Some(Fallback::Backend {
+            backend: format!("{:?}", ctx.backend),
+        });
     }
-    let trainable = net
-        .members()
-        .iter()
-        .any(|m| m.params().iter().any(|(_, p)| p.is_trainable()));
-    !(ctx.is_autodiff() && trainable)
+    if net.mode().is_training() {
+        return Some(Fallback::Training);
+    }
+    if ctx.is_autodiff() {
+        for m in net.members() {
+            if let Some((p, _)) = m.params().iter().find(|(_, p)| p.is_trainable()) {
+                return Some(Fallback::Trainable {
+                    member: m.name().to_string(),
+                    param: p.to_string(),
+                });
+            }
+        }
+    }
+    None
 }
 
-/// Whether a run of `net` takes the fused path (ignoring monitors: a monitor of a state
-/// without a host form also sends a run to the composed path): [`eligible`], and every member
-/// has a host kernel covering all its states.
-pub fn supported(net: &Network) -> Result<bool> {
-    if !eligible(net) {
-        return Ok(false);
+/// Whether a network can run on the fused path at all (see [`ineligible`]).
+pub fn eligible(net: &Network) -> bool {
+    ineligible(net).is_none()
+}
+
+/// The engine a run of `net` takes, ignoring monitors (a monitor of a state without a host
+/// form also sends a run to the composed path; the run's
+/// [`Monitors::engine`](crate::monitor::Monitors::engine) says what actually ran).
+pub fn plan(net: &Network) -> Result<Engine> {
+    if let Some(reason) = ineligible(net) {
+        return Ok(Engine::Composed { reason });
     }
-    fn all<E: HostFloat>(net: &Network) -> Result<bool> {
+    fn all<E: HostFloat>(net: &Network) -> Result<Option<Fallback>> {
         for g in net.groups() {
-            let Some(k) = g.fused_kernel() else {
-                return Ok(false);
-            };
-            let Some(k) = E::group_kernel(k?) else {
-                return Ok(false);
-            };
-            if !covers(g, |key| k.var(key).is_some()) {
-                return Ok(false);
+            if let Err(why) = group_kernel::<E>(g)? {
+                return Ok(Some(why));
             }
         }
         for s in net.synapses() {
-            let Some(k) = s.fused_kernel() else {
-                return Ok(false);
-            };
-            let Some(k) = E::synapse_kernel(k?) else {
-                return Ok(false);
-            };
-            if !covers(s, |key| k.var(key).is_some()) {
-                return Ok(false);
+            if let Err(why) = synapse_kernel::<E>(s)? {
+                return Ok(Some(why));
             }
         }
-        Ok(true)
+        Ok(None)
     }
-    match net.ctx().precision {
-        Precision::F32 => all::<f32>(net),
-        Precision::F64 => all::<f64>(net),
-    }
+    let why = match net.ctx().precision {
+        Precision::F32 => all::<f32>(net)?,
+        Precision::F64 => all::<f64>(net)?,
+    };
+    Ok(why.map_or(Engine::Fused, |reason| Engine::Composed { reason }))
 }
 
-/// Runs `n_steps` steps of `net` on the fused path and returns the monitors, or `None` (and
-/// nothing changed) when the network cannot run there.
+/// Whether a run of `net` takes the fused path, ignoring monitors (see [`plan`]).
+pub fn supported(net: &Network) -> Result<bool> {
+    Ok(plan(net)?.is_fused())
+}
+
+/// A group's host kernel covering all its states, or why there is none.
+fn group_kernel<E: HostFloat>(
+    g: &dyn crate::neuron::NeuronGroup,
+) -> Result<std::result::Result<Box<dyn HostGroup<E>>, Fallback>> {
+    let member = || g.name().to_string();
+    let Some(k) = g.fused_kernel() else {
+        return Ok(Err(Fallback::Member { member: member() }));
+    };
+    let Some(k) = E::group_kernel(k?) else {
+        return Ok(Err(Fallback::Member { member: member() }));
+    };
+    if let Some(state) = uncovered(g, |key| k.var(key).is_some()) {
+        return Ok(Err(Fallback::State {
+            member: member(),
+            state,
+        }));
+    }
+    Ok(Ok(k))
+}
+
+/// A synapse's host kernel covering all its states, or why there is none.
+fn synapse_kernel<E: HostFloat>(
+    s: &dyn crate::synapse::Synapse,
+) -> Result<std::result::Result<Box<dyn HostSynapse<E>>, Fallback>> {
+    let member = || s.name().to_string();
+    let Some(k) = s.fused_kernel() else {
+        return Ok(Err(Fallback::Member { member: member() }));
+    };
+    let Some(k) = E::synapse_kernel(k?) else {
+        return Ok(Err(Fallback::Member { member: member() }));
+    };
+    if let Some(state) = uncovered(s, |key| k.var(key).is_some()) {
+        return Ok(Err(Fallback::State {
+            member: member(),
+            state,
+        }));
+    }
+    Ok(Ok(k))
+}
+
+/// Runs `n_steps` steps of `net` on the fused path and returns the monitors, or why the
+/// fused engine declined (and nothing changed).
 pub fn try_run(
     net: &mut Network,
     dt: f64,
@@ -108,15 +160,18 @@ pub fn try_run(
     monitors: &[MonitorPlan],
     n_steps: u64,
     progress: Option<&ProgressBar>,
-) -> Result<Option<Monitors>> {
-    if !eligible(net) {
-        return Ok(None);
+) -> Result<Ran> {
+    if let Some(why) = ineligible(net) {
+        return Ok(Err(why));
     }
     match net.ctx().precision {
         Precision::F32 => run_as::<f32>(net, dt, inputs, monitors, n_steps, progress),
         Precision::F64 => run_as::<f64>(net, dt, inputs, monitors, n_steps, progress),
     }
 }
+
+/// The monitors of a fused run, or why the fused engine declined it.
+pub type Ran = std::result::Result<Monitors, Fallback>;
 
 /// Where a monitor reads from.
 #[derive(Clone, Copy, Debug)]
@@ -174,12 +229,13 @@ struct HostNet<E: HostFloat> {
     links: Vec<(usize, usize)>,
 }
 
-/// Every state of `member` but `input` has a host form in `has(key)`.
-fn covers(member: &dyn Dynamics, has: impl Fn(&str) -> bool) -> bool {
+/// The first state of `member` but `input` without a host form in `has(key)`.
+fn uncovered(member: &dyn Dynamics, has: impl Fn(&str) -> bool) -> Option<String> {
     member
         .state_layout()
         .iter()
-        .all(|(k, _)| k == "input" || has(k))
+        .find(|(k, _)| k != "input" && !has(k))
+        .map(|(k, _)| k.to_string())
 }
 
 fn run_as<E: HostFloat>(
@@ -189,22 +245,17 @@ fn run_as<E: HostFloat>(
     monitors: &[MonitorPlan],
     n_steps: u64,
     progress: Option<&ProgressBar>,
-) -> Result<Option<Monitors>> {
+) -> Result<Ran> {
     let rows = net.mode().rows();
     // Build every kernel; decline if one is missing.
     let mut groups = Vec::new();
     let mut bufs = Vec::new();
     let mut nums = Vec::new();
     for g in net.groups() {
-        let Some(k) = g.fused_kernel() else {
-            return Ok(None);
+        let k = match group_kernel::<E>(g)? {
+            Ok(k) => k,
+            Err(why) => return Ok(Err(why)),
         };
-        let Some(k) = E::group_kernel(k?) else {
-            return Ok(None);
-        };
-        if !covers(g, |key| k.var(key).is_some()) {
-            return Ok(None);
-        }
         bufs.push(if g.has_input() {
             read_float::<E>(g.core(), "input")?
         } else {
@@ -218,20 +269,18 @@ fn run_as<E: HostFloat>(
     let mut synapses = Vec::new();
     let mut links = Vec::new();
     for s in net.synapses() {
-        let Some(k) = s.fused_kernel() else {
-            return Ok(None);
+        let k = match synapse_kernel::<E>(s)? {
+            Ok(k) => k,
+            Err(why) => return Ok(Err(why)),
         };
-        let Some(k) = E::synapse_kernel(k?) else {
-            return Ok(None);
+        let link = || Fallback::Link {
+            synapse: s.name().to_string(),
         };
-        if !covers(s, |key| k.var(key).is_some()) {
-            return Ok(None);
-        }
         let (Some(pre), Some(post)) = (index(s.pre()), index(s.post())) else {
-            return Ok(None);
+            return Ok(Err(link()));
         };
         if groups[pre].spike().is_none() || bufs[post].is_empty() {
-            return Ok(None);
+            return Ok(Err(link()));
         }
         synapses.push(k);
         links.push((pre, post));
@@ -247,7 +296,9 @@ fn run_as<E: HostFloat>(
     let mut host_inputs: Vec<(usize, HostInput<E>)> = Vec::new();
     for inp in inputs {
         let Some(g) = index(&inp.group) else {
-            return Ok(None);
+            return Ok(Err(Fallback::Input {
+                group: inp.group.clone(),
+            }));
         };
         let of = |v: &[f64]| v.iter().map(|&x| E::of(x)).collect::<Vec<E>>();
         let h = match &inp.value {
@@ -283,7 +334,7 @@ fn run_as<E: HostFloat>(
         } else if let Some(s) = syn_names.iter().position(|n| *n == m.member) {
             Source::Synapse(s)
         } else {
-            return Ok(None);
+            return Ok(Err(Fallback::Monitor { key: m.key.clone() }));
         };
         let view = match src {
             Source::Group(g) => host.groups[g].var(&m.var),
@@ -291,7 +342,7 @@ fn run_as<E: HostFloat>(
             Source::Synapse(s) => host.synapses[s].var(&m.var),
         };
         let Some(view) = view else {
-            return Ok(None);
+            return Ok(Err(Fallback::Monitor { key: m.key.clone() }));
         };
         let per_step = m.indices.as_ref().map_or(view.len(), |i| i.len() * rows);
         let recorded = (n_steps / m.every + 1) as usize;
@@ -377,7 +428,7 @@ fn run_as<E: HostFloat>(
     net.clear_input();
     net.set_step_index(start + n_steps);
     let ctx = net.ctx().clone();
-    let mut out = Monitors::new(dt);
+    let mut out = Monitors::new(dt, Engine::Fused);
     for (mi, (m, buf)) in monitors.iter().zip(buffers).enumerate() {
         let num = match sources[mi] {
             Source::Group(g) | Source::Input(g) => nums[g],
@@ -412,7 +463,7 @@ fn run_as<E: HostFloat>(
             trace,
         });
     }
-    Ok(Some(out))
+    Ok(Ok(out))
 }
 
 /// Appends one recorded step (all columns, or `indices` of every row).

@@ -96,6 +96,14 @@ fn file_case_a_matches_the_oracle() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["steps"], 1000);
     assert_eq!(summary["precision"], PRECISION.name());
+    // The engine that ran: fused on a CPU backend, composed (with the reason) on wgpu.
+    if crate::IS_WGPU {
+        assert_eq!(summary["engine"], "composed", "{summary}");
+        assert_eq!(summary["reason"]["why"], "backend", "{summary}");
+    } else {
+        assert_eq!(summary["engine"], "fused", "{summary}");
+        assert!(summary.get("reason").is_none(), "{summary}");
+    }
     std::fs::remove_dir_all(&out).ok();
 }
 

@@ -41,6 +41,15 @@ fn both(
     let mb = setup(Runner::new(&mut b, dt).unwrap().fused(true))
         .run_steps(steps)
         .unwrap();
+    // The engines that actually ran (a monitor without a host form would have sent the
+    // "fused" run to the composed path and compared composed with composed).
+    assert_eq!(
+        ma.engine(),
+        &Engine::Composed {
+            reason: Fallback::Disabled
+        }
+    );
+    assert_eq!(mb.engine(), &Engine::Fused, "the fused run took the fused engine");
     ((ma, a), (mb, b))
 }
 
@@ -494,7 +503,6 @@ fn wb_one_step_case_h_through_the_fused_runner() {
         let mut net = Network::new(&c, Mode::NonBatching).unwrap();
         net.add(WangBuzsakiModel::named(1, cfg, Some("wb"), &c, Mode::NonBatching).unwrap())
             .unwrap();
-        assert!(supported(&net).unwrap());
         let mon = Runner::new(&mut net, num(&w["dt"]))
             .unwrap()
             .input("wb", InputValue::Constant(num(&w["I"])))
@@ -507,6 +515,7 @@ fn wb_one_step_case_h_through_the_fused_runner() {
             .unwrap()
             .run_steps(1)
             .unwrap();
+        assert_eq!(mon.engine(), &Engine::Fused, "{backend}");
         for (key, t) in [("V", tv), ("h", tg), ("n", tg)] {
             let got = host(&mon, &format!("wb.{key}"))[0];
             let want = num(&w["brainpy"][key]);
@@ -564,7 +573,6 @@ fn wb_fi_curve_case_b_through_the_fused_runner() {
                 .unwrap(),
             )
             .unwrap();
-            assert!(supported(&net).unwrap());
             // Two runs: the traces of the first 20 ms, then the spikes of the rest.
             let m1 = Runner::new(&mut net, dt)
                 .unwrap()
@@ -588,6 +596,8 @@ fn wb_fi_curve_case_b_through_the_fused_runner() {
                 .unwrap()
                 .run_steps(steps - early)
                 .unwrap();
+            assert_eq!(m1.engine(), &Engine::Fused, "{backend}");
+            assert_eq!(m2.engine(), &Engine::Fused, "{backend}");
             let mut worst = 0.0f64;
             for (tag, i_val) in [("0.5", 0.5), ("1", 1.0), ("5", 5.0)] {
                 let j = currents.iter().position(|&x| x == i_val).unwrap();
@@ -940,7 +950,6 @@ fn cond_neu_group_case_c_through_the_fused_runner() {
             .unwrap();
             let mut net = Network::new(&c, Mode::NonBatching).unwrap();
             net.add(g).unwrap();
-            assert!(supported(&net).unwrap());
             let efile = v["early_csv"].as_str().unwrap().to_string();
             let (ehdr, erows) = oracle_csv(&oracle_name(PRECISION, &efile));
             let early = erows.len() as u64;
@@ -968,6 +977,8 @@ fn cond_neu_group_case_c_through_the_fused_runner() {
                 .unwrap()
                 .run_steps(n_steps - early)
                 .unwrap();
+            assert_eq!(first.engine(), &Engine::Fused, "{backend}");
+            assert_eq!(rest.engine(), &Engine::Fused, "{backend}");
             for (j, tag) in ["2", "5", "10"].into_iter().enumerate() {
                 for (key, name, floor) in [
                     ("hh.V", "V", 1.0),
@@ -1159,6 +1170,7 @@ fn a_fused_run_continues_on_the_composed_path() {
         let ma = run(&mut a, false, 300);
         let mut b = net.clone();
         let mb1 = run(&mut b, true, 150);
+        assert_eq!(mb1.engine(), &Engine::Fused, "{backend}");
         assert_eq!(b.step_index(), 150);
         let mb2 = run(&mut b, false, 150);
         assert_eq!(mb2.get("wb.V").unwrap().steps[0], 150);
@@ -1254,7 +1266,7 @@ fn gabaa_case_d_through_the_fused_runner() {
                 net
             };
             let run = |net: &mut Network, n: u64| {
-                Runner::new(net, num(&json["dt"]))
+                let m = Runner::new(net, num(&json["dt"]))
                     .unwrap()
                     .input("post", InputValue::PerNeuron(f64s(&p["I_ext"])))
                     .unwrap()
@@ -1265,7 +1277,9 @@ fn gabaa_case_d_through_the_fused_runner() {
                     .monitor("post.input")
                     .unwrap()
                     .run_steps(n)
-                    .unwrap()
+                    .unwrap();
+                assert_eq!(m.engine(), &Engine::Fused, "the fused engine ran");
+                m
             };
             // Rows of the oracle's columns from the monitors.
             let rows = |mons: &[Monitors]| -> Vec<Vec<f64>> {
@@ -1769,5 +1783,52 @@ fn benchmark_networks_fused_equal_composed() {
                 "{backend} COBA {key}: {ca} vs {cb}"
             );
         }
+    }
+}
+
+/// A run that cannot be fused says why: Training mode and a trainable parameter on an
+/// autodiff device each name their reason in the returned monitors.
+#[test]
+fn a_declined_run_names_its_reason() {
+    for backend in crate::backends() {
+        let ad = ctx(backend, PRECISION).autodiff();
+        let mode = Mode::Training { batch_size: 1 };
+        let mut net = Network::new(&ad, mode).unwrap();
+        net.add(Lif::named(4, LifConfig::default(), Some("lif"), &ad, mode).unwrap())
+            .unwrap();
+        let mon = Runner::new(&mut net, 0.1)
+            .unwrap()
+            .input("lif", InputValue::Constant(30.0))
+            .unwrap()
+            .monitor("lif.V")
+            .unwrap()
+            .run_steps(3)
+            .unwrap();
+        assert_eq!(
+            mon.engine(),
+            &Engine::Composed {
+                reason: Fallback::Training
+            },
+            "{backend}"
+        );
+        let cfg = LifConfig {
+            tau: trainable(10.0),
+            ..Default::default()
+        };
+        let mut net = Network::new(&ad, Mode::NonBatching).unwrap();
+        net.add(Lif::named(4, cfg, Some("lif"), &ad, Mode::NonBatching).unwrap())
+            .unwrap();
+        let mon = Runner::new(&mut net, 0.1).unwrap().run_steps(2).unwrap();
+        assert_eq!(
+            mon.engine(),
+            &Engine::Composed {
+                reason: Fallback::Trainable {
+                    member: "lif".into(),
+                    param: "tau".into()
+                }
+            },
+            "{backend}"
+        );
+        assert!(mon.engine().to_string().contains("lif.tau"));
     }
 }
