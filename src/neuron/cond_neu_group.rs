@@ -12,6 +12,7 @@ use crate::init::Initializer;
 use crate::integrate::{Method, OdeRhs, integrate};
 use crate::math::{Dual, TVal};
 use crate::mode::Mode;
+use crate::model::Fields;
 use crate::model::group::tensor_crossing;
 use crate::param::{Domain, NParam, ParamSpec};
 use crate::state::StateInit;
@@ -319,8 +320,13 @@ impl NeuronGroup for CondNeuGroup {
             .iter()
             .map(|s| s.gates.iter().map(|k| TVal::T(core.states.f(k))).collect())
             .collect();
+        // The membrane parameters, typed (their keys come from the declaration).
+        let cp = CondParams::<TVal>::from_fn(|k| {
+            core.params
+                .tval(<CondParams<TVal> as Fields<TVal>>::KEYS[k])
+        });
         // I·(1e−3/A); the factor is exactly 1 for the default A = 1e−3 (then skipped).
-        let i = match TVal::S(1e-3) / core.params.tval("A") {
+        let i = match TVal::S(1e-3) / cp.a.clone() {
             TVal::S(1.0) => TVal::T(core.states.f("input")),
             scale => TVal::T(core.states.f("input")) * scale,
         };
@@ -329,7 +335,7 @@ impl NeuronGroup for CondNeuGroup {
             params: &params,
             gates: &gates,
             i,
-            c: core.params.tval("C"),
+            c: cp.c.clone(),
         };
         let v_new = integrate(&membrane, self.method, &[TVal::T(v.clone())], ts.t, ts.dt)
             .remove(0)
@@ -351,7 +357,7 @@ impl NeuronGroup for CondNeuGroup {
         let spike = tensor_crossing(
             &v,
             &v_new,
-            &core.params.tval("V_th"),
+            &cp.v_th,
             core.mode,
             &self.surrogate,
         );
