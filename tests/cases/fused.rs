@@ -1330,14 +1330,6 @@ fn gabaa_case_d_through_the_fused_runner() {
     }
 }
 
-fn idx_of(v: &serde_json::Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect()
-}
-
 /// One synapse configuration of [`synapses_fused_equal_composed`].
 struct SynCase {
     name: &'static str,

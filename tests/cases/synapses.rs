@@ -211,6 +211,136 @@ fn gabaa_matches_brainpy_case_d() {
     }
 }
 
+/// The `[first step, length]` runs of the steps in which `g` (`n` columns, one row per step)
+/// rose: BrainPy's transmitter windows as `tools/oracle_extra/windows.py` measures them.
+fn rising_runs(g: &[f64], n: usize) -> Vec<Vec<[usize; 2]>> {
+    let steps = g.len() / n;
+    (0..n)
+        .map(|j| {
+            let mut runs: Vec<[usize; 2]> = Vec::new();
+            for k in 0..steps {
+                let before = if k == 0 { 0.0 } else { g[(k - 1) * n + j] };
+                if g[k * n + j] > before {
+                    match runs.last_mut() {
+                        Some(r) if r[0] + r[1] == k => r[1] += 1,
+                        _ => runs.push([k, 1]),
+                    }
+                }
+            }
+            runs
+        })
+        .collect()
+}
+
+/// BrainPy's transmitter windows, measured (`tests/data/oracle_extra/windows_{f32,f64}.json`:
+/// 200 presynaptic neurons firing once each, spread over 500 ms, at dt 0.1, 0.05, 0.025, 0.01
+/// and T_duration 1, 0.5, 0.3; windows of `round(T_duration/dt)` steps or one more): every
+/// window of every neuron has the same first step and length in brainburn (`window = "time"`),
+/// on the composed and on the fused path, in this binary's precision. wgpu: the composed path,
+/// dt 0.1 and the first 1000 steps. `window = "steps"` gives whole windows only, so it differs
+/// from BrainPy in each case that has a longer window (the check can fail).
+#[test]
+fn transmitter_windows_match_brainpy() {
+    let file = format!("../oracle_extra/windows_{}.json", PRECISION.name());
+    let json = oracle_json(&file);
+    let n = json["n_pre"].as_u64().unwrap() as usize;
+    let mode = Mode::NonBatching;
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        for case in json["cases"].as_array().unwrap() {
+            let (dt, td) = (num(&case["dt"]), num(&case["T_duration"]));
+            if crate::IS_WGPU && dt < 0.1 {
+                continue;
+            }
+            let limit = if crate::IS_WGPU { 1000 } else { usize::MAX };
+            let n_steps = (case["n_steps"].as_u64().unwrap() as usize).min(limit);
+            let spikes: Vec<usize> = idx_of(&case["spike_steps"]);
+            let want: Vec<Vec<[usize; 2]>> = case["windows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|ws| {
+                    ws.as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|w| [w[0].as_u64().unwrap() as usize, w[1].as_u64().unwrap() as usize])
+                        .filter(|w| w[0] + w[1] <= n_steps)
+                        .collect()
+                })
+                .collect();
+            let build = |window: TransmitterWindow| {
+                let pre = SpikeTimeGroup::named(
+                    n,
+                    SpikeTimeGroupConfig {
+                        indices: (0..n).collect(),
+                        times: spikes.iter().map(|&k| (k as f64 - 0.5) * dt).collect(),
+                    },
+                    Some("pre"),
+                    &c,
+                    mode,
+                )
+                .unwrap();
+                let post =
+                    LeakyIntegrator::named(n, LeakyIntegratorConfig::default(), Some("post"), &c, mode)
+                        .unwrap();
+                let cfg = GabaaConfig {
+                    t_duration: td,
+                    window,
+                    output: Output::Cuba,
+                    ..GabaaConfig::new(Connector::One2One)
+                };
+                let syn = Gabaa::named(&pre, &post, cfg, Some("syn")).unwrap();
+                let mut net = Network::new(&c, mode).unwrap();
+                net.add(pre).unwrap();
+                net.add(post).unwrap();
+                net.connect(syn).unwrap();
+                net
+            };
+            let windows = |window: TransmitterWindow, fused: bool| {
+                let mut net = build(window);
+                if fused {
+                    assert!(
+                        brainburn::fused::engine::supported(&net).unwrap(),
+                        "{backend}: fused path"
+                    );
+                }
+                let mon = Runner::new(&mut net, dt)
+                    .unwrap()
+                    .fused(fused)
+                    .monitor("syn.g")
+                    .unwrap()
+                    .run_steps(n_steps as u64)
+                    .unwrap();
+                let g = mon.get("syn.g").unwrap().trace.to_host().unwrap();
+                rising_runs(&g, n)
+            };
+            let paths: &[bool] = if crate::IS_WGPU { &[false] } else { &[false, true] };
+            let longer = want.iter().flatten().filter(|w| w[1] as f64 > (td / dt).round()).count();
+            for &fused in paths {
+                let what = format!(
+                    "{backend} {PRECISION} dt {dt} T_duration {td} {}",
+                    if fused { "fused" } else { "composed" }
+                );
+                let got = windows(TransmitterWindow::Time, fused);
+                for j in 0..n {
+                    assert_eq!(got[j], want[j], "{what}: windows of presynaptic neuron {j}");
+                }
+                let by_steps = windows(TransmitterWindow::Steps, fused);
+                let same = (0..n).filter(|&j| by_steps[j] == want[j]).count();
+                assert_eq!(
+                    same,
+                    n - longer,
+                    "{what}: window = steps misses exactly the longer windows"
+                );
+                println!(
+                    "{what}: {} windows equal to BrainPy's ({longer} one step longer than round(T_duration/dt))",
+                    want.iter().map(Vec::len).sum::<usize>()
+                );
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // connectivity and communication
 

@@ -41,3 +41,6 @@ mod checkpoint;
 
 #[path = "../cases/fused.rs"]
 mod fused;
+
+#[path = "../cases/parity_f64.rs"]
+mod parity_f64;
