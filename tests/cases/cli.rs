@@ -100,7 +100,8 @@ fn file_case_a_matches_the_oracle() {
 }
 
 /// Case b as files: spike steps identical to BrainPy for every current (float64, the chaotic
-/// neuron at dt = 0.05, I = 2 included), spike counts identical (float32).
+/// neuron at dt = 0.05, I = 2 included); float32: spike counts identical and every spike within
+/// [`crate::conductance::F32_CASE_B_SHIFT`] steps of BrainPy's float32 step.
 #[test]
 fn file_case_b_matches_the_oracle() {
     if crate::backends().is_empty() {
@@ -114,6 +115,7 @@ fn file_case_b_matches_the_oracle() {
         let out = scratch("b");
         run_file(&network(file), &out, &opts()).unwrap();
         let spikes = read_spikes(&out.join("spikes.csv"));
+        let mut worst_shift = 0;
         for (j, neuron) in b["runs"][run]["neurons"]
             .as_array()
             .unwrap()
@@ -135,17 +137,25 @@ fn file_case_b_matches_the_oracle() {
                     assert_eq!(got, want, "{file} neuron {j} (I = {current}): spike steps")
                 }
                 Precision::F32 => {
-                    assert_eq!(got.len(), want.len(), "{file} neuron {j}: spike count")
+                    let got: Vec<usize> = got.iter().map(|&k| k as usize).collect();
+                    let want: Vec<usize> = want.iter().map(|&k| k as usize).collect();
+                    let shift = assert_spike_shift(
+                        &format!("{file} neuron {j} (I = {current})"),
+                        &got,
+                        &want,
+                        crate::conductance::F32_CASE_B_SHIFT,
+                    );
+                    worst_shift = worst_shift.max(shift);
                 }
             }
         }
         println!(
-            "file case b {run}: {} spikes, all spike {} identical",
+            "file case b {run}: {} spikes, all spike {}",
             spikes.len(),
             if PRECISION == Precision::F64 {
-                "steps"
+                "steps identical".to_string()
             } else {
-                "counts"
+                format!("counts identical, steps within {worst_shift} of BrainPy float32's")
             }
         );
         std::fs::remove_dir_all(&out).ok();

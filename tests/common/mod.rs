@@ -187,3 +187,20 @@ pub fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) -> f64 {
     );
     d
 }
+
+/// Spike trains that may shift: the same number of spikes, and spike k of `got` within
+/// `max_shift` steps of spike k of `want`, for every k. Returns the largest shift measured
+/// (callers print it, so the bound stays close to what is measured).
+pub fn assert_spike_shift(what: &str, got: &[usize], want: &[usize], max_shift: usize) -> usize {
+    assert_eq!(got.len(), want.len(), "{what}: spike count");
+    let mut worst = 0;
+    for (k, (a, b)) in got.iter().zip(want).enumerate() {
+        let d = a.abs_diff(*b);
+        assert!(
+            d <= max_shift,
+            "{what}: spike {k} at step {a}, reference {b} (shift {d} > {max_shift})"
+        );
+        worst = worst.max(d);
+    }
+    worst
+}
