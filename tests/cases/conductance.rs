@@ -309,8 +309,11 @@ fn wb_fi_curve_matches_brainpy_case_b() {
 pub(crate) const CHAOTIC: (&str, f64, usize, usize) = ("dt=0.05", 2.0, 26, 3);
 
 /// Float32 case b: the largest shift of a spike step from BrainPy's float32 one, on the
-/// composed and the fused path and through the files (measured: see the tests' output).
-pub(crate) const F32_CASE_B_SHIFT: usize = 1000;
+/// composed and the fused path and through the files. Measured (flex and ndarray, every path):
+/// 18 steps at dt = 0.05, I = 7.5 (where BrainPy's float32 run hits the singularity), at most
+/// 7 steps elsewhere (dt = 0.01, I = 0.2 and 7.5); float32 fixes a spike of a slowly
+/// depolarising neuron only to within a few steps.
+pub(crate) const F32_CASE_B_SHIFT: usize = 18;
 
 /// Absolute tolerance of a float32 trace against the float64 oracle column: three times the
 /// largest difference `s` between BrainPy's own float32 and float64 runs of that column
