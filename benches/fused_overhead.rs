@@ -1,6 +1,7 @@
 //! Target 3 of issue 7: one fused step (the kernel call the fused engine makes per step) of
 //! LIF, Wang–Buzsáki and HH against a hand-written plain Rust loop doing the same arithmetic
-//! on the same float32 data (`plain_loops.rs`), at N = 10³, 10⁴, 10⁵.
+//! on the same float32 data (`plain_loops.rs`; `plain` for the SSE2 baseline, `plain_native`
+//! for the fused step's instruction set on this CPU), at N = 10³, 10⁴, 10⁵.
 //!
 //! Run: `cargo bench --bench fused_overhead` (`examples/bench_overhead.rs` prints the ratios).
 
@@ -39,11 +40,23 @@ fn overhead(c: &mut Criterion) {
                             t += dt as f32;
                         })
                     });
+                    let mut p = plain_loops::Lif::new(n);
+                    let mut t = 0.0f32;
+                    g.bench_with_input(BenchmarkId::new("plain_native", n), &n, |b, _| {
+                        b.iter(|| {
+                            p.step_native(t, dt);
+                            t += dt as f32;
+                        })
+                    });
                 }
                 "wb" => {
                     let mut p = plain_loops::Wb::new(n);
                     g.bench_with_input(BenchmarkId::new("plain", n), &n, |b, _| {
                         b.iter(|| p.step::<Cephes>(dt as f32))
+                    });
+                    let mut p = plain_loops::Wb::new(n);
+                    g.bench_with_input(BenchmarkId::new("plain_native", n), &n, |b, _| {
+                        b.iter(|| p.step_native::<Cephes>(dt as f32))
                     });
                     let mut p = plain_loops::Wb::new(n);
                     g.bench_with_input(BenchmarkId::new("plain_libm", n), &n, |b, _| {
@@ -54,6 +67,10 @@ fn overhead(c: &mut Criterion) {
                     let mut p = plain_loops::Hh::new(n);
                     g.bench_with_input(BenchmarkId::new("plain", n), &n, |b, _| {
                         b.iter(|| p.step::<Cephes>(dt as f32))
+                    });
+                    let mut p = plain_loops::Hh::new(n);
+                    g.bench_with_input(BenchmarkId::new("plain_native", n), &n, |b, _| {
+                        b.iter(|| p.step_native::<Cephes>(dt as f32))
                     });
                     let mut p = plain_loops::Hh::new(n);
                     g.bench_with_input(BenchmarkId::new("plain_libm", n), &n, |b, _| {

@@ -1,10 +1,14 @@
 //! Hand-written plain Rust loops doing the arithmetic of one fused LIF / Wang–Buzsáki / HH
 //! step (float32, `exp_auto`, scalar parameters) on plain `Vec<f32>` state: the reference of
 //! target 3 ("a fused step ≤ 1.5× a plain Rust loop doing the same arithmetic on the same
-//! data"). One element at a time, no intrinsics, compiled for the crate's SSE2 baseline — what
-//! a user writing the loop by hand gets. `EXP = cephes` uses the same polynomial exponential
-//! as the fused kernels (LLVM may vectorise such a loop itself); `EXP = libm` calls
-//! `f32::exp` (the usual hand-written loop).
+//! data"). One element at a time, no intrinsics. Each loop exists twice: `step` compiled for
+//! the crate's SSE2 baseline (what a user writing the loop by hand gets), and `step_native`,
+//! the same code compiled for the instruction set the fused step runs with on this CPU
+//! (`#[target_feature]` copies for AVX2 and AVX-512F/VL, chosen at run time by
+//! `brainburn::fused::simd::has_avx512` / `has_avx2`, as the fused engine chooses its lanes),
+//! so that a fused/plain ratio compares like with like. `EXP = cephes` uses the same
+//! polynomial exponential as the fused kernels (LLVM may vectorise such a loop itself);
+//! `EXP = libm` calls `f32::exp` (the usual hand-written loop).
 #![allow(dead_code)]
 // `!(v >= v_th)` as in the kernels: a NaN V counts as below threshold.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -49,6 +53,42 @@ impl Exp for Libm {
         x.exp()
     }
 }
+
+/// Adds `step_native`: `step` compiled for the fused engine's instruction set on this CPU.
+macro_rules! native_step {
+    ($T:ident, $name:ident ($($arg:ident: $ty:ty),*) $(, $X:ident)?) => {
+        impl $T {
+            /// [`Self::step`], compiled for the instruction set the fused step uses here
+            /// (AVX-512F/VL, AVX2 or the SSE2 baseline, selected at run time).
+            pub fn step_native$(<$X: Exp>)?(&mut self, $($arg: $ty),*) {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    #[target_feature(enable = "avx2,avx512f,avx512vl")]
+                    fn avx512$(<$X: Exp>)?(p: &mut $T, $($arg: $ty),*) {
+                        p.$name$(::<$X>)?($($arg),*)
+                    }
+                    #[target_feature(enable = "avx2")]
+                    fn avx2$(<$X: Exp>)?(p: &mut $T, $($arg: $ty),*) {
+                        p.$name$(::<$X>)?($($arg),*)
+                    }
+                    if brainburn::fused::simd::has_avx512() {
+                        // SAFETY: the CPU has AVX-512F/VL (checked above).
+                        return unsafe { avx512$(::<$X>)?(self, $($arg),*) };
+                    }
+                    if brainburn::fused::simd::has_avx2() {
+                        // SAFETY: the CPU has AVX2 (checked above).
+                        return unsafe { avx2$(::<$X>)?(self, $($arg),*) };
+                    }
+                }
+                self.$name$(::<$X>)?($($arg),*)
+            }
+        }
+    };
+}
+
+native_step!(Lif, step_inline(t: f32, dt: f64));
+native_step!(Wb, step_inline(dt: f32), X);
+native_step!(Hh, step_inline(dt: f32), X);
 
 /// `(eˣ − 1)/x`: series below |x| = 1, the quotient above.
 #[inline(always)]
@@ -124,8 +164,14 @@ impl Lif {
         }
     }
 
-    /// One exp_auto step of BrainPy's LIF (V_rest 0, R 1, τ 10, τ_ref 0, V_th 20, V_reset −5).
+    /// One exp_auto step of BrainPy's LIF (V_rest 0, R 1, τ 10, τ_ref 0, V_th 20, V_reset −5),
+    /// compiled for the baseline.
     pub fn step(&mut self, t: f32, dt: f64) {
+        self.step_inline(t, dt)
+    }
+
+    #[inline(always)]
+    fn step_inline(&mut self, t: f32, dt: f64) {
         let (v_rest, r, tau, tau_ref, v_th, v_reset) =
             (0.0f32, 1.0f32, 10.0f32, 0.0f32, 20.0f32, -5.0f32);
         let c = ((-dt / 10.0).exp_m1() / (-dt / 10.0) * dt) as f32;
@@ -167,8 +213,14 @@ impl Wb {
         }
     }
 
-    /// One exp_auto step with BrainPy's default parameters (the fused kernel's arithmetic).
+    /// One exp_auto step with BrainPy's default parameters (the fused kernel's arithmetic),
+    /// compiled for the baseline.
     pub fn step<X: Exp>(&mut self, dt: f32) {
+        self.step_inline::<X>(dt)
+    }
+
+    #[inline(always)]
+    fn step_inline<X: Exp>(&mut self, dt: f32) {
         let (e_na, g_na, e_k, g_k, e_l, g_l, phi, inv_c, v_th) = (
             55.0f32, 35.0f32, -90.0f32, 9.0f32, -65.0f32, 0.1f32, 5.0f32, 1.0f32, 20.0f32,
         );
@@ -234,8 +286,14 @@ impl Hh {
         }
     }
 
-    /// One exp_auto step with BrainPy's default parameters (the fused kernel's arithmetic).
+    /// One exp_auto step with BrainPy's default parameters (the fused kernel's arithmetic),
+    /// compiled for the baseline.
     pub fn step<X: Exp>(&mut self, dt: f32) {
+        self.step_inline::<X>(dt)
+    }
+
+    #[inline(always)]
+    fn step_inline<X: Exp>(&mut self, dt: f32) {
         let (e_na, g_na, e_k, g_k, e_l, g_l, inv_c, v_th) = (
             50.0f32, 120.0f32, -77.0f32, 36.0f32, -54.387f32, 0.03f32, 1.0f32, 20.0f32,
         );

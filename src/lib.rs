@@ -56,6 +56,6 @@ pub mod prelude {
     pub use crate::surrogate::{SpikeFunction, Surrogate, SurrogateFunction, TwoInputSurrogate};
     pub use crate::synapse::{
         Ampa, AmpaConfig, CompMethod, Connector, DelayStep, Exponential, ExponentialConfig, Gabaa,
-        GabaaConfig, Output, ShortTermPlasticity, Synapse,
+        GabaaConfig, Output, ShortTermPlasticity, Synapse, TransmitterWindow,
     };
 }

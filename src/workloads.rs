@@ -160,14 +160,22 @@ pub fn coba_hh(ctx: &Ctx, mode: Mode, seed: u64) -> Result<Network> {
     Ok(net)
 }
 
-/// One forward + backward pass of the LIF-layer training step of the peer benchmark
-/// (`PEERS_H100.md`): `Linear(n, n)` (no bias) feeding a `LIF(n)` in Training mode, `t` steps,
-/// batch `b`, loss = mean spike count; inputs are seeded host-drawn uniforms in [0, 1).
-/// `ctx` must have autodiff. Returns the loss.
-pub fn lif_layer_training_step(ctx: &Ctx, n: usize, t: usize, b: usize, seed: u64) -> Result<f64> {
-    use crate::dynamics::StepTime;
+/// The LIF-layer training step of the peer benchmark (`PEERS_H100.md`), built and ready to
+/// run: `Linear(n, n)` (no bias) feeding a `LIF(n)` in Training mode, `t` steps, batch `b`,
+/// loss = mean spike count; the weights and the per-step inputs (seeded host-drawn uniforms in
+/// [0, 1), one tensor per step) are on the device. [`LifTraining::run`] is the timed part.
+pub struct LifTraining {
+    ctx: Ctx,
+    w: burn::tensor::Tensor<2>,
+    lif: Lif,
+    inputs: Vec<burn::tensor::Tensor<2>>,
+    n: usize,
+    b: usize,
+}
+
+/// Builds [`LifTraining`]; `ctx` must have autodiff.
+pub fn lif_layer_training(ctx: &Ctx, n: usize, t: usize, b: usize, seed: u64) -> Result<LifTraining> {
     use crate::integrate::noise::step_uniforms;
-    use crate::neuron::NeuronGroup;
     let scale = 2.0 / (n as f64).sqrt();
     let w0: Vec<f64> = step_uniforms(seed, 0, n * n)
         .into_iter()
@@ -180,23 +188,44 @@ pub fn lif_layer_training_step(ctx: &Ctx, n: usize, t: usize, b: usize, seed: u6
         tau: 2.0.into(),
         ..Default::default()
     };
-    let mut lif = Lif::new(n, cfg, ctx, Mode::Training { batch_size: b })?;
-    let mut total: Option<burn::tensor::Tensor<1>> = None;
-    for k in 0..t {
-        let x = ctx.tensor(step_uniforms(seed, k as u64 + 1, b * n), [b, n]);
-        lif.step_with(&StepTime::new(k as u64, 1.0), Some(x.matmul(w.clone())))?;
-        let s = lif
-            .spike()
-            .map(|s| s.to_float(ctx.dtype()))
-            .unwrap_or_else(|| ctx.zeros([b, n]));
-        let term = s.sum();
-        total = Some(match total {
-            None => term,
-            Some(acc) => acc + term,
-        });
+    let lif = Lif::new(n, cfg, ctx, Mode::Training { batch_size: b })?;
+    let inputs = (0..t)
+        .map(|k| ctx.tensor(step_uniforms(seed, k as u64 + 1, b * n), [b, n]))
+        .collect();
+    Ok(LifTraining {
+        ctx: ctx.clone(),
+        w,
+        lif,
+        inputs,
+        n,
+        b,
+    })
+}
+
+impl LifTraining {
+    /// One forward + backward pass; returns the loss.
+    pub fn run(mut self) -> Result<f64> {
+        use crate::dynamics::StepTime;
+        use crate::neuron::NeuronGroup;
+        let (n, b, t) = (self.n, self.b, self.inputs.len());
+        let mut total: Option<burn::tensor::Tensor<1>> = None;
+        for (k, x) in self.inputs.into_iter().enumerate() {
+            self.lif
+                .step_with(&StepTime::new(k as u64, 1.0), Some(x.matmul(self.w.clone())))?;
+            let s = self
+                .lif
+                .spike()
+                .map(|s| s.to_float(self.ctx.dtype()))
+                .unwrap_or_else(|| self.ctx.zeros([b, n]));
+            let term = s.sum();
+            total = Some(match total {
+                None => term,
+                Some(acc) => acc + term,
+            });
+        }
+        let Some(total) = total else { return Ok(0.0) };
+        let loss = total / (b * t * n) as f64;
+        let _grads = loss.backward();
+        Ok(crate::tensor_io::to_f64_vec(loss)?[0])
     }
-    let Some(total) = total else { return Ok(0.0) };
-    let loss = total / (b * t * n) as f64;
-    let _grads = loss.backward();
-    Ok(crate::tensor_io::to_f64_vec(loss)?[0])
 }

@@ -366,32 +366,71 @@ mod tests {
         rows
     }
 
-    /// The AVX2 and AVX-512 lanes compute a model's generic step exactly as the portable lanes
-    /// do (the same operations in the same order, no FMA): LIF, WB and HH, every method, over V
-    /// from −100 to 105 mV (every branch of the rate functions and of exprel).
-    #[test]
-    fn generic_steps_are_bit_identical_in_every_lane_width() {
-        let xs: Vec<f32> = (0..4001).map(|k| -100.0 + k as f32 * 0.05126).collect();
-        let runs = 12;
-        let portable = per_element(sweep::<F32x8>(&xs), 8, xs.len(), runs);
+    /// The sweep on the portable eight-lane type (the reference of the two tests below).
+    fn portable_sweep(xs: &[f32], runs: usize) -> Vec<Vec<u32>> {
+        let portable = per_element(sweep::<F32x8>(xs), 8, xs.len(), runs);
         assert!(
             portable
                 .iter()
                 .flatten()
                 .all(|b| f32::from_bits(*b).is_finite())
         );
+        portable
+    }
+
+    /// V from −100 to 105 mV (every branch of the rate functions and of exprel).
+    fn sweep_vs() -> Vec<f32> {
+        (0..4001).map(|k| -100.0 + k as f32 * 0.05126).collect()
+    }
+
+    /// The AVX2 lanes compute a model's generic step exactly as the portable lanes do (the
+    /// same operations in the same order, no FMA): LIF, WB and HH, every method, over V from
+    /// −100 to 105 mV. Reported as ignored when the building CPU has no AVX2 (`build.rs`);
+    /// fails if it runs on a CPU without it.
+    #[test]
+    #[cfg_attr(
+        not(brainburn_host_avx2),
+        ignore = "the building CPU has no AVX2 (build.rs)"
+    )]
+    fn generic_steps_are_bit_identical_in_avx2_lanes() {
+        let xs = sweep_vs();
+        let portable = portable_sweep(&xs, 12);
         #[cfg(target_arch = "x86_64")]
         {
-            if crate::fused::simd::has_avx2() {
-                // SAFETY: the CPU has AVX2.
-                let got = per_element(unsafe { sweep_avx2(&xs) }, 8, xs.len(), runs);
-                assert_eq!(got, portable, "AVX2 lanes differ from the portable ones");
-            }
-            if crate::fused::simd::has_avx512() {
-                // SAFETY: the CPU has AVX-512F/VL.
-                let got = per_element(unsafe { sweep_avx512(&xs) }, 16, xs.len(), runs);
-                assert_eq!(got, portable, "AVX-512 lanes differ from the portable ones");
-            }
+            assert!(
+                std::arch::is_x86_feature_detected!("avx2"),
+                "this CPU has no AVX2 (the build's had): rebuild here"
+            );
+            // SAFETY: the CPU has AVX2.
+            let got = per_element(unsafe { sweep_avx2(&xs) }, 8, xs.len(), 12);
+            assert_eq!(got, portable, "AVX2 lanes differ from the portable ones");
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        panic!("AVX2 exists on x86_64 only ({portable:?} unused)");
+    }
+
+    /// The same for the AVX-512 lanes (sixteen f32 lanes). Reported as ignored when the
+    /// building CPU has no AVX-512F/VL.
+    #[test]
+    #[cfg_attr(
+        not(brainburn_host_avx512),
+        ignore = "the building CPU has no AVX-512F/VL (build.rs)"
+    )]
+    fn generic_steps_are_bit_identical_in_avx512_lanes() {
+        let xs = sweep_vs();
+        let portable = portable_sweep(&xs, 12);
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert!(
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512vl"),
+                "this CPU has no AVX-512F/VL (the build's had): rebuild here"
+            );
+            // SAFETY: the CPU has AVX-512F/VL.
+            let got = per_element(unsafe { sweep_avx512(&xs) }, 16, xs.len(), 12);
+            assert_eq!(got, portable, "AVX-512 lanes differ from the portable ones");
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        panic!("AVX-512 exists on x86_64 only ({portable:?} unused)");
     }
 }

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::fused::host::{read_float, read_spikes};
 use crate::integrate::{Method, OdeSystem, integrate_array};
 use crate::math::{Num, Real};
-use crate::synapse::kinetics::{exponential_dg, gating_dg};
+use crate::synapse::kinetics::{TransmitterWindow, exponential_dg, gating_dg};
 use crate::synapse::stp::{facilitation_du, recovery_dx, std_spike, stp_spike};
 
 /// The structure of a connectivity, as the host needs it.
@@ -623,8 +623,10 @@ pub struct GatingKernel<E> {
     beta: HParam<E>,
     t_conc: HParam<E>,
     t_duration: f64,
+    window: TransmitterWindow,
     g: Vec<E>,
     arrival: Vec<E>,
+    /// `transmitter_steps` (`window = "steps"` only; empty otherwise).
     steps: Vec<E>,
     release: Vec<E>,
     g_post: Vec<E>,
@@ -632,18 +634,27 @@ pub struct GatingKernel<E> {
 
 impl<E: HostFloat> GatingKernel<E> {
     /// From the synapse's core (parameters `alpha`, `beta`, `T`; states `g`,
-    /// `spike_arrival_time`, `transmitter_steps`, `release`), its host projection and
-    /// `T_duration`.
-    pub fn new(core: &Core, proj: HostProjection<E>, t_duration: f64) -> Result<Self> {
+    /// `spike_arrival_time`, `release`, and `transmitter_steps` with `window = "steps"`), its
+    /// host projection, `T_duration` and the window rule.
+    pub fn new(
+        core: &Core,
+        proj: HostProjection<E>,
+        t_duration: f64,
+        window: TransmitterWindow,
+    ) -> Result<Self> {
         let n = proj.n_pre;
         Ok(GatingKernel {
             alpha: HParam::of_core(core, "alpha", n)?,
             beta: HParam::of_core(core, "beta", n)?,
             t_conc: HParam::of_core(core, "T", n)?,
             t_duration,
+            window,
             g: read_float(core, "g")?,
             arrival: read_float(core, "spike_arrival_time")?,
-            steps: read_float(core, "transmitter_steps")?,
+            steps: match window {
+                TransmitterWindow::Steps => read_float(core, "transmitter_steps")?,
+                TransmitterWindow::Time => Vec::new(),
+            },
             release: read_float(core, "release")?,
             g_post: vec![E::of(0.0); proj.n_post],
             proj,
@@ -664,24 +675,31 @@ impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a, E>> for GatingKernel<E> {
     #[inline(always)]
     fn run<L: Lanes<E = E>>(&mut self, GatingStep { ts, spikes, scale }: GatingStep<'a, E>) {
         let n = self.proj.n_pre;
-        let window = E::of((self.t_duration / ts.dt).round().max(1.0));
+        let by_steps = self.window == TransmitterWindow::Steps;
+        let n_steps = E::of((self.t_duration / ts.dt).round().max(1.0));
+        // BrainPy's t and T_duration in E (`StepTime::t_in`, `TransmitterWindow::Time`).
+        let t = E::of(ts.t_in(E::PRECISION));
+        let td = E::of(self.t_duration);
         let (z, one) = (E::of(0.0), E::of(1.0));
-        let t = E::of(ts.t);
         let method = self.proj.method;
         for row in 0..self.proj.rows {
             let o = row * n;
             let sr = &spikes[o..o + n];
             let gr = &mut self.g[o..o + n];
-            let str = &mut self.steps[o..o + n];
+            let str: &mut [E] = if by_steps {
+                &mut self.steps[o..o + n]
+            } else {
+                &mut []
+            };
             let rr = &mut self.release[o..o + n];
             let ar = &mut self.arrival[o..o + n];
             for j in (0..n).step_by(L::N) {
                 // Arrivals: arrival time, window and release amplitude (1 without STP).
                 let s = L::load_bools(sr, j);
                 let g = L::load(gr, j, z);
-                let (steps, release) = if L::any(s) {
-                    L::blend(s, L::splat(t), L::load(ar, j, z)).store(ar, j);
-                    let st = L::blend(s, L::splat(window), L::load(str, j, z));
+                let (arrival, release) = if L::any(s) {
+                    let ar1 = L::blend(s, L::splat(t), L::load(ar, j, z));
+                    ar1.store(ar, j);
                     // The release amplitude: the spike (1) times STP's scale.
                     let amplitude = match scale {
                         Some(sc) => L::splat(one) * L::load(&sc[o..o + n], j, z),
@@ -689,12 +707,20 @@ impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a, E>> for GatingKernel<E> {
                     };
                     let re = L::blend(s, amplitude, L::load(rr, j, z));
                     re.store(rr, j);
-                    (st, re)
+                    (ar1, re)
                 } else {
-                    (L::load(str, j, z), L::load(rr, j, z))
+                    (L::load(ar, j, z), L::load(rr, j, z))
                 };
-                // open = transmitter_steps > 0
-                let open = L::blend(steps.le(L::splat(z)), L::splat(z), L::splat(one));
+                let open = if by_steps {
+                    // open = transmitter_steps > 0; transmitter_steps ← max(steps − 1, 0)
+                    let steps = L::blend(s, L::splat(n_steps), L::load(str, j, z));
+                    let s1 = steps - 1.0;
+                    L::blend(s1.lt(L::splat(z)), L::splat(z), s1).store(str, j);
+                    L::blend(steps.le(L::splat(z)), L::splat(z), L::splat(one))
+                } else {
+                    // open = t − t_arrival < T_duration, in E
+                    L::blend((L::splat(t) - arrival).lt(L::splat(td)), L::splat(one), L::splat(z))
+                };
                 let (alpha, beta): (L, L) = (self.alpha.lanes(j), self.beta.lanes(j));
                 let tt = self.t_conc.lanes::<L>(j) * (release * open);
                 let g1 = if method == Method::ExpAuto {
@@ -709,9 +735,6 @@ impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a, E>> for GatingKernel<E> {
                     x
                 };
                 g1.store(gr, j);
-                // transmitter_steps ← max(steps − 1, 0)
-                let s1 = steps - 1.0;
-                L::blend(s1.lt(L::splat(z)), L::splat(z), s1).store(str, j);
             }
         }
     }
@@ -774,7 +797,9 @@ impl<E: HostFloat> HostSynapse<E> for GatingKernel<E> {
         match key {
             "g" => Some(HostSlice::f(&self.g)),
             "spike_arrival_time" => Some(HostSlice::f(&self.arrival)),
-            "transmitter_steps" => Some(HostSlice::f(&self.steps)),
+            "transmitter_steps" if self.window == TransmitterWindow::Steps => {
+                Some(HostSlice::f(&self.steps))
+            }
             "release" => Some(HostSlice::f(&self.release)),
             "delay_buffer" => bool_view(self.proj.delay.var()),
             _ => self.proj.stp.as_ref().and_then(|st| st.var(key)),

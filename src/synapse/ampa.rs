@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::comm::{CommInput, CompMethod};
 use super::conn::Connector;
 use super::delay::DelayStep;
-use super::kinetics::Gating;
+use super::kinetics::{Gating, TransmitterWindow};
 use super::output::Output;
 use super::proj::{Projection, ProjectionSpec, impl_synapse};
 use super::stp::ShortTermPlasticity;
@@ -35,6 +35,7 @@ struct KineticRepr {
     t: Option<ParamSpec>,
     #[serde(alias = "T_duration")]
     t_duration: Option<f64>,
+    window: Option<TransmitterWindow>,
     output: Option<Output>,
     delay_step: Option<DelayStep>,
     stp: Option<ShortTermPlasticity>,
@@ -63,8 +64,11 @@ macro_rules! kinetic_config {
             pub beta: ParamSpec,
             /// Transmitter concentration `T` during a release (mM).
             pub t: ParamSpec,
-            /// Release duration `T_duration` (ms): the window lasts `max(1, round(T_duration/dt))` steps.
+            /// Release duration `T_duration` (ms).
             pub t_duration: f64,
+            /// How `T_duration` is turned into steps: BrainPy's float test (default) or
+            /// whole steps.
+            pub window: TransmitterWindow,
             /// Output into the postsynaptic `input`.
             pub output: Output,
             /// Delay in steps (none: the spikes of the previous step).
@@ -88,6 +92,7 @@ macro_rules! kinetic_config {
                     beta: ($b).into(),
                     t: ($t).into(),
                     t_duration: $td,
+                    window: TransmitterWindow::Time,
                     output: Output::coba($e),
                     delay_step: None,
                     stp: None,
@@ -115,6 +120,7 @@ macro_rules! kinetic_config {
                     beta: &self.beta,
                     t: &self.t,
                     t_duration: self.t_duration,
+                    window: self.window,
                 }
             }
         }
@@ -136,6 +142,7 @@ macro_rules! kinetic_config {
                     beta: r.beta.unwrap_or(d.beta),
                     t: r.t.unwrap_or(d.t),
                     t_duration: r.t_duration.unwrap_or(d.t_duration),
+                    window: r.window.unwrap_or(d.window),
                     output: r.output.unwrap_or(d.output),
                     delay_step: r.delay_step,
                     stp: r.stp,
@@ -166,6 +173,16 @@ struct KineticParams<'a> {
     beta: &'a ParamSpec,
     t: &'a ParamSpec,
     t_duration: f64,
+    window: TransmitterWindow,
+}
+
+/// The transmitter rule of one AMPA/GABAa synapse.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Window {
+    /// Release duration (ms).
+    pub t_duration: f64,
+    /// The rule.
+    pub rule: TransmitterWindow,
 }
 
 /// Builds the shared parts and the kinetic parameters and states.
@@ -176,7 +193,7 @@ fn build(
     spec: ProjectionSpec<'_>,
     k: KineticParams<'_>,
     name: Option<&str>,
-) -> Result<(Core, Projection, f64)> {
+) -> Result<(Core, Projection, Window)> {
     if !(k.t_duration.is_finite() && k.t_duration > 0.0) {
         return Err(Error::arg(
             "T_duration",
@@ -197,23 +214,37 @@ fn build(
         StateInit::Float(Initializer::constant(-1e7)),
         vs.clone(),
     );
-    s.declare(
-        "transmitter_steps",
-        StateInit::Float(Initializer::Zero),
-        vs.clone(),
-    );
+    if k.window == TransmitterWindow::Steps {
+        s.declare(
+            "transmitter_steps",
+            StateInit::Float(Initializer::Zero),
+            vs.clone(),
+        );
+    }
     s.declare("release", StateInit::Float(Initializer::Zero), vs);
     core.states.reset(&ctx, core.mode)?;
     let mut proj = proj;
     proj.reset(&core);
-    Ok((core, proj, k.t_duration))
+    let window = Window {
+        t_duration: k.t_duration,
+        rule: k.window,
+    };
+    Ok((core, proj, window))
+}
+
+/// `x` rounded to the float type of `precision` (returned as `f64`).
+pub(crate) fn round_to(x: f64, precision: crate::backend::Precision) -> f64 {
+    match precision {
+        crate::backend::Precision::F32 => x as f32 as f64,
+        crate::backend::Precision::F64 => x,
+    }
 }
 
 /// One AMPA/GABAa step (shared by both types).
 fn kinetic_step(
     core: &mut Core,
     proj: &Projection,
-    t_duration: f64,
+    window: Window,
     ts: &StepTime,
     pre_spike: &Spikes,
     post_v: Option<Tensor<2>>,
@@ -229,13 +260,27 @@ fn kinetic_step(
         }
         None => s_f,
     };
-    let window = (t_duration / ts.dt).round().max(1.0);
     let p = &core.params;
     let st = &core.states;
-    let arrival = st.f("spike_arrival_time").mask_fill(arrived.clone(), ts.t);
-    let steps = st.f("transmitter_steps").mask_fill(arrived.clone(), window);
-    let release = st.f("release").mask_where(arrived, amplitude);
-    let open = steps.clone().greater_elem(0.0).cast(float_dtype(dtype));
+    // BrainPy's `t` in the run's float type (exact in it, so the fill and the subtraction
+    // below round as BrainPy's do).
+    let t = ts.t_in(core.ctx.precision);
+    let arrival = st.f("spike_arrival_time").mask_fill(arrived.clone(), t);
+    let release = st.f("release").mask_where(arrived.clone(), amplitude);
+    let (open, steps) = match window.rule {
+        TransmitterWindow::Time => {
+            // t − t_arrival < T_duration, with T_duration rounded to the run's type.
+            let td = round_to(window.t_duration, core.ctx.precision);
+            let elapsed = arrival.clone().neg().add_scalar(t);
+            (elapsed.lower_elem(td), None)
+        }
+        TransmitterWindow::Steps => {
+            let n = (window.t_duration / ts.dt).round().max(1.0);
+            let steps = st.f("transmitter_steps").mask_fill(arrived, n);
+            (steps.clone().greater_elem(0.0), Some(steps))
+        }
+    };
+    let open = open.cast(float_dtype(dtype));
     let g_old = st.f("g");
     let sys = Gating {
         alpha: p.tval("alpha"),
@@ -245,7 +290,6 @@ fn kinetic_step(
     let g = integrate(&sys, proj.method, &[TVal::T(g_old.clone())], ts.t, ts.dt)
         .remove(0)
         .into_tensor_like(&g_old);
-    let steps = steps.sub_scalar(1.0).clamp_min(0.0);
     // g_post = comm(g_max · g): the weights of the communication layer are g_max.
     let g_post = proj
         .comm
@@ -254,7 +298,9 @@ fn kinetic_step(
     let st = &mut core.states;
     st.set_f("g", g);
     st.set_f("spike_arrival_time", arrival);
-    st.set_f("transmitter_steps", steps);
+    if let Some(steps) = steps {
+        st.set_f("transmitter_steps", steps.sub_scalar(1.0).clamp_min(0.0));
+    }
     st.set_f("release", release);
     Ok(current)
 }
@@ -266,7 +312,7 @@ macro_rules! kinetic_synapse {
         pub struct $T {
             core: Core,
             proj: Projection,
-            t_duration: f64,
+            window: Window,
         }
 
         impl $T {
@@ -282,13 +328,9 @@ macro_rules! kinetic_synapse {
                 cfg: $Cfg,
                 name: Option<&str>,
             ) -> Result<Self> {
-                let (core, proj, t_duration) =
+                let (core, proj, window) =
                     build($class, pre, post, cfg.spec(), cfg.kinetics(), name)?;
-                Ok($T {
-                    core,
-                    proj,
-                    t_duration,
-                })
+                Ok($T { core, proj, window })
             }
 
             fn step(
@@ -297,15 +339,15 @@ macro_rules! kinetic_synapse {
                 pre_spike: &Spikes,
                 post_v: Option<Tensor<2>>,
             ) -> Result<Tensor<2>> {
-                kinetic_step(&mut self.core, &self.proj, self.t_duration, ts, pre_spike, post_v)
+                kinetic_step(&mut self.core, &self.proj, self.window, ts, pre_spike, post_v)
             }
 
             /// The fused host kernel.
             fn host_kernel(&self) -> Option<Result<crate::fused::HostSynapseKernel>> {
-                let (core, proj, td) = (&self.core, &self.proj, self.t_duration);
+                let (core, proj, w) = (&self.core, &self.proj, self.window);
                 Some(crate::host_synapse_kernel!(core.ctx.precision, E => {
                     proj.host::<E>(core)
-                        .and_then(|p| crate::fused::synapses::GatingKernel::<E>::new(core, p, td))
+                        .and_then(|p| crate::fused::synapses::GatingKernel::<E>::new(core, p, w.t_duration, w.rule))
                         .map(|k| Box::new(k) as Box<dyn crate::fused::HostSynapse<E>>)
                 }))
             }
@@ -327,14 +369,17 @@ kinetic_synapse!(
     /// delay (SPEC §4 latency rule, see [`super::delay`]):
     /// 1. `stop_spike_gradient`: `s` is detached; STP advances and gives the release scale `a`
     ///    (`a = 1` without STP).
-    /// 2. Where `s` arrived: `spike_arrival_time = t`, `transmitter_steps = max(1,
-    ///    round(T_duration/dt))`, `release = s·a`.
-    /// 3. `TT = T·release` while `transmitter_steps > 0`, else 0 — an integer window of
-    ///    `round(T_duration/dt)` steps including the arrival step. (BrainPy decides the window
-    ///    with the float test `t − t_arrival < T_duration`, which gives one step more or less
-    ///    when rounding falls the other way; brainburn does not reproduce that: SPEC §4.)
+    /// 2. Where `s` arrived: `spike_arrival_time = t`, `release = s·a`.
+    /// 3. `TT = T·release` while the transmitter is on, else 0. `window = "time"` (default,
+    ///    BrainPy's rule): on while `t − spike_arrival_time < T_duration`, computed in the
+    ///    run's float type with BrainPy's `t` (float32: `fl32(f32(k)·f32(dt))`, see
+    ///    [`StepTime::t_in`]) and `T_duration` rounded to that type — `round(T_duration/dt)`
+    ///    steps including the arrival step, or one more or less where the rounding says so.
+    ///    `window = "steps"`: on for `max(1, round(T_duration/dt))` whole steps, counted down by
+    ///    the state `transmitter_steps` (set at an arrival).
     /// 4. `g ← method(g)` with TT constant (exp_auto: the exact exponential step
-    ///    `g∞ + (g − g∞)e^{−(αTT+β)dt}`), then `transmitter_steps ← max(transmitter_steps − 1, 0)`.
+    ///    `g∞ + (g − g∞)e^{−(αTT+β)dt}`); with `window = "steps"`,
+    ///    `transmitter_steps ← max(transmitter_steps − 1, 0)`.
     /// 5. `g_post = comm(g_max·g)` and the output current, with V_post from before this step's
     ///    neuron update.
     ///
@@ -351,11 +396,13 @@ kinetic_synapse!(
     /// | `beta` | 1/ms | 0.18 | 0.18 |
     /// | `T` | mM | 0.5 | 1 |
     /// | `T_duration` | ms | 0.5 | 1 |
+    /// | `window` | — | `time` | `time` |
     /// | output | — | `COBA(E = 0)` | `COBA(E = −80)` |
     /// | `comp_method` | — | dense | dense |
     ///
-    /// States (per presynaptic neuron): `g`, `spike_arrival_time` (−1e7 at reset, informative),
-    /// `transmitter_steps`, `release`, plus `u`/`x` with STP and `delay_buffer` with a delay.
+    /// States (per presynaptic neuron): `g`, `spike_arrival_time` (−1e7 at reset), `release`,
+    /// `transmitter_steps` with `window = "steps"`, plus `u`/`x` with STP and `delay_buffer`
+    /// with a delay.
     /// Unlike BrainPy, Training mode is supported.
     /// Reference: BrainPy 2.4.6 `brainpy/_src/dynold/synapses/biological_models.py::AMPA`;
     /// Destexhe, Mainen & Sejnowski (1994), *Neural Comput.* 6:14.

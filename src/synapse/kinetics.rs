@@ -1,8 +1,26 @@
 //! Synaptic kinetics, written once over [`Real`]: the transmitter-gated conductance of
 //! AMPA/GABAa and the single-exponential decay of `Exponential`.
 
+use serde::{Deserialize, Serialize};
+
 use crate::integrate::OdeSystem;
 use crate::math::{Num, Real, TVal};
+
+/// How long the transmitter of an AMPA/GABAa release stays on (`window` in files).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransmitterWindow {
+    /// BrainPy's rule (the default): `TT = T` while `t − t_arrival < T_duration`, evaluated in
+    /// the run's float type with BrainPy's `t` ([`crate::dynamics::StepTime::t_in`]) and the
+    /// arrival time stored in that type. A window lasts `round(T_duration/dt)` steps, or one
+    /// step more or less where the float comparison says so (float64 case d: an 11-step
+    /// window at dt 0.1, T_duration 1; in float32 the windows drift with t's rounding).
+    #[default]
+    Time,
+    /// Whole steps: the transmitter is on for `max(1, round(T_duration/dt))` steps from the
+    /// arrival step, whatever the rounding of `t` (state `transmitter_steps` counts them down).
+    Steps,
+}
 
 /// `dg/dt = α·TT·(1 − g) − β·g` (AMPA/GABAa gating; `TT` the transmitter concentration).
 ///

@@ -142,9 +142,10 @@ fn wb_one_step_matches_brainpy_case_h() {
 ///   (V crosses 0 mV on every spike, where a pure relative error is meaningless; 1e-6 of
 ///   1 mV = 1 nV absolute there, far below any physical scale) and floor 1e-3 for h, n (gating
 ///   probabilities; the smallest values reached in the window are ~1e-2).
-/// * float32: spike counts identical (the f32 file; BrainPy's own float32 spike steps differ
-///   from its float64 ones by a step here and there, and at I = 7.5, dt = 0.05 its float32 run
-///   hits the unguarded singularity — V_max = 3592 mV — which brainburn does not reproduce).
+/// * float32: spike counts identical and every spike within [`F32_CASE_B_SHIFT`] steps of
+///   BrainPy's float32 one (the f32 file; BrainPy's own float32 spike steps differ from its
+///   float64 ones by a step here and there, and at I = 7.5, dt = 0.05 its float32 run hits the
+///   unguarded singularity — V_max = 3592 mV — which brainburn does not reproduce).
 /// * float32 and wgpu: the first 20 ms within [`f32_trace_tolerance`] of the float64 traces;
 ///   wgpu runs only dt = 0.05 for 10 ms (200 steps, through the first spike at I = 5;
 ///   lavapipe costs ~50 µs per op).
@@ -241,12 +242,12 @@ fn wb_fi_curve_matches_brainpy_case_b() {
                             want[..k],
                             "{backend} {label} I=2: the first {k} spike steps"
                         );
-                        let shift = got[k..]
-                            .iter()
-                            .zip(&want[k..])
-                            .map(|(a, b)| a.abs_diff(*b))
-                            .max()
-                            .unwrap_or(0);
+                        let shift = assert_spike_shift(
+                            &format!("{backend} {label} I=2 after spike {k}"),
+                            &got[k..],
+                            &want[k..],
+                            CHAOTIC.3,
+                        );
                         println!(
                             "case b {label} on {backend} f64 I=2: first {k} of {} spike steps identical, later ones shifted by up to {shift} steps (see CHAOTIC)",
                             want.len()
@@ -258,19 +259,13 @@ fn wb_fi_curve_matches_brainpy_case_b() {
                         currents[j]
                     ),
                     Precision::F32 => {
-                        assert_eq!(
-                            got.len(),
-                            want.len(),
-                            "{backend} {label} I={}: spike count",
-                            currents[j]
+                        let shift = assert_spike_shift(
+                            &format!("{backend} {label} I={}", currents[j]),
+                            got,
+                            &want,
+                            F32_CASE_B_SHIFT,
                         );
-                        if got != &want {
-                            let shift = got
-                                .iter()
-                                .zip(&want)
-                                .map(|(a, b)| a.abs_diff(*b))
-                                .max()
-                                .unwrap_or(0);
+                        if shift > 0 {
                             shifted.push((currents[j], shift));
                         }
                     }
@@ -310,7 +305,15 @@ fn wb_fi_curve_matches_brainpy_case_b() {
 /// (`brainburn::fused::neurons::wb_x64`) and reproduces every spike step, this one included
 /// (`fused::wb_fi_curve_case_b_through_the_fused_runner`, `cli::file_case_b_matches_the_oracle`);
 /// tensor ops have no FMA, so the composed path keeps this exception.
-pub(crate) const CHAOTIC: (&str, f64, usize) = ("dt=0.05", 2.0, 26);
+/// The fourth field bounds the shift of the later spikes (measured: 3 steps).
+pub(crate) const CHAOTIC: (&str, f64, usize, usize) = ("dt=0.05", 2.0, 26, 3);
+
+/// Float32 case b: the largest shift of a spike step from BrainPy's float32 one, on the
+/// composed and the fused path and through the files. Measured (flex and ndarray, every path):
+/// 18 steps at dt = 0.05, I = 7.5 (where BrainPy's float32 run hits the singularity), at most
+/// 7 steps elsewhere (dt = 0.01, I = 0.2 and 7.5); float32 fixes a spike of a slowly
+/// depolarising neuron only to within a few steps.
+pub(crate) const F32_CASE_B_SHIFT: usize = 18;
 
 /// Absolute tolerance of a float32 trace against the float64 oracle column: three times the
 /// largest difference `s` between BrainPy's own float32 and float64 runs of that column
@@ -1446,7 +1449,8 @@ fn user_defined_channels_drive_a_cond_neu_group() {
 /// The standalone classic HH (`Hh`, BrainPy's `bp.neurons.HH`) with V_th = 0 and V₀ = −65
 /// integrates the same equations as case c's classic-HH CondNeuGroup, so it reproduces that
 /// oracle: spike steps identical and the V trace within 1e-6 relative (floor 1 mV) in
-/// float64; spike counts and the float32 trace tolerance in float32.
+/// float64; in float32 every spike within one step of BrainPy's float32 step (as case c) and
+/// the float32 trace tolerance.
 #[test]
 fn hh_matches_classic_hh_cond_neu_group_oracle() {
     if IS_WGPU {
@@ -1498,10 +1502,12 @@ fn hh_matches_classic_hh_cond_neu_group_oracle() {
             if PRECISION == Precision::F64 {
                 assert_eq!(out.spikes[j], want_spikes, "{backend} HH I={tag}");
             } else {
-                assert_eq!(
-                    out.spikes[j].len(),
-                    want_spikes.len(),
-                    "{backend} HH I={tag}"
+                // As case c in float32: within one step of BrainPy's float32 step.
+                assert_spike_shift(
+                    &format!("{backend} HH I={tag}"),
+                    &out.spikes[j],
+                    &want_spikes,
+                    1,
                 );
             }
         }

@@ -44,3 +44,6 @@ mod checkpoint_fixture;
 
 #[path = "../cases/fused.rs"]
 mod fused;
+
+#[path = "../cases/parity_f64.rs"]
+mod parity_f64;
