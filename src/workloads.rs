@@ -174,7 +174,13 @@ pub struct LifTraining {
 }
 
 /// Builds [`LifTraining`]; `ctx` must have autodiff.
-pub fn lif_layer_training(ctx: &Ctx, n: usize, t: usize, b: usize, seed: u64) -> Result<LifTraining> {
+pub fn lif_layer_training(
+    ctx: &Ctx,
+    n: usize,
+    t: usize,
+    b: usize,
+    seed: u64,
+) -> Result<LifTraining> {
     use crate::integrate::noise::step_uniforms;
     let scale = 2.0 / (n as f64).sqrt();
     let w0: Vec<f64> = step_uniforms(seed, 0, n * n)
@@ -210,8 +216,10 @@ impl LifTraining {
         let (n, b, t) = (self.n, self.b, self.inputs.len());
         let mut total: Option<burn::tensor::Tensor<1>> = None;
         for (k, x) in self.inputs.into_iter().enumerate() {
-            self.lif
-                .step_with(&StepTime::new(k as u64, 1.0), Some(x.matmul(self.w.clone())))?;
+            self.lif.step_with(
+                &StepTime::new(k as u64, 1.0),
+                Some(x.matmul(self.w.clone())),
+            )?;
             let s = self
                 .lif
                 .spike()

@@ -719,7 +719,11 @@ impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a, E>> for GatingKernel<E> {
                     L::blend(steps.le(L::splat(z)), L::splat(z), L::splat(one))
                 } else {
                     // open = t − t_arrival < T_duration, in E
-                    L::blend((L::splat(t) - arrival).lt(L::splat(td)), L::splat(one), L::splat(z))
+                    L::blend(
+                        (L::splat(t) - arrival).lt(L::splat(td)),
+                        L::splat(one),
+                        L::splat(z),
+                    )
                 };
                 let (alpha, beta): (L, L) = (self.alpha.lanes(j), self.beta.lanes(j));
                 let tt = self.t_conc.lanes::<L>(j) * (release * open);

@@ -21,8 +21,8 @@ pub use ampa::{Ampa, AmpaConfig, Gabaa, GabaaConfig};
 pub use comm::CompMethod;
 pub use conn::{Connectivity, Connector};
 pub use delay::DelayStep;
-pub use kinetics::TransmitterWindow;
 pub use exponential::{Exponential, ExponentialConfig};
+pub use kinetics::TransmitterWindow;
 pub use output::Output;
 pub use stp::ShortTermPlasticity;
 

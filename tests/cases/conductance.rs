@@ -295,7 +295,7 @@ fn wb_fi_curve_matches_brainpy_case_b() {
 /// At dt = 0.05 the exp_auto map of the WB neuron is exponentially unstable for I ≈ 0.5–2
 /// (measured on the I = 1 trace CSV: |ΔV| grows from 1.5e-11 mV at 50 ms to 8e-3 mV at 500 ms,
 /// ×10 every ~30 ms), so a last-bit difference grows into a phase shift. At I = 2 the 27th
-/// spike (BrainPy: step 6148) comes one step later and the remaining 16 are shifted by 1–3
+/// spike (BrainPy: step 6148) comes one step later and the remaining 16 are shifted by 1–4
 /// steps; the count (43) is identical. The last bits differ because BrainPy's compiled step is
 /// not the textbook arithmetic the composed path evaluates: JAX takes ∂f/∂V in reverse mode,
 /// XLA's simplifier turns `x/80` into `x·0.0125` and folds constant factors, and LLVM fuses
@@ -305,8 +305,9 @@ fn wb_fi_curve_matches_brainpy_case_b() {
 /// (`brainburn::fused::neurons::wb_x64`) and reproduces every spike step, this one included
 /// (`fused::wb_fi_curve_case_b_through_the_fused_runner`, `cli::file_case_b_matches_the_oracle`);
 /// tensor ops have no FMA, so the composed path keeps this exception.
-/// The fourth field bounds the shift of the later spikes (measured: 3 steps).
-pub(crate) const CHAOTIC: (&str, f64, usize, usize) = ("dt=0.05", 2.0, 26, 3);
+/// The fourth field bounds the shift of the later spikes (measured: 4 steps, at the 39th spike:
+/// step 8920 against BrainPy's 8916).
+pub(crate) const CHAOTIC: (&str, f64, usize, usize) = ("dt=0.05", 2.0, 26, 4);
 
 /// Float32 case b: the largest shift of a spike step from BrainPy's float32 one, on the
 /// composed and the fused path and through the files. Measured (flex and ndarray, every path):

@@ -649,12 +649,8 @@ fn wb_fi_curve_case_b_through_the_fused_runner() {
                 if PRECISION == Precision::F64 {
                     assert_eq!(got, &want, "{what}: spike steps");
                 } else {
-                    let shift = assert_spike_shift(
-                        &what,
-                        got,
-                        &want,
-                        crate::conductance::F32_CASE_B_SHIFT,
-                    );
+                    let shift =
+                        assert_spike_shift(&what, got, &want, crate::conductance::F32_CASE_B_SHIFT);
                     worst_shift = worst_shift.max(shift);
                 }
             }

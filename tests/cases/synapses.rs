@@ -101,7 +101,7 @@ fn run_case_d(
     let i_ext = f64s(&p["I_ext"]);
     let dt = num(&json["dt"]);
     let mut rows = Vec::with_capacity(steps);
-    for k in 0..steps {
+    for _ in 0..steps {
         net.add_input(&post_name, c.tensor(i_ext.clone(), [1, 2]))
             .unwrap();
         net.update(dt).unwrap();
@@ -178,7 +178,8 @@ fn gabaa_matches_brainpy_case_d() {
                     if delay.is_some() {
                         let by_steps =
                             run_case_d(&c, &json, method, delay, 82, TransmitterWindow::Steps);
-                        let before = compare_d(&format!("{what} steps"), &by_steps, &file, 0..81, 1e-9);
+                        let before =
+                            compare_d(&format!("{what} steps"), &by_steps, &file, 0..81, 1e-9);
                         let (hdr, want) = oracle_csv(&file);
                         let gap = (by_steps[81][0] - column(&hdr, &want, "g0")[81]).abs();
                         assert!(
@@ -267,7 +268,12 @@ fn transmitter_windows_match_brainpy() {
                     ws.as_array()
                         .unwrap()
                         .iter()
-                        .map(|w| [w[0].as_u64().unwrap() as usize, w[1].as_u64().unwrap() as usize])
+                        .map(|w| {
+                            [
+                                w[0].as_u64().unwrap() as usize,
+                                w[1].as_u64().unwrap() as usize,
+                            ]
+                        })
                         .collect()
                 })
                 .map(keep)
@@ -284,9 +290,14 @@ fn transmitter_windows_match_brainpy() {
                     mode,
                 )
                 .unwrap();
-                let post =
-                    LeakyIntegrator::named(n, LeakyIntegratorConfig::default(), Some("post"), &c, mode)
-                        .unwrap();
+                let post = LeakyIntegrator::named(
+                    n,
+                    LeakyIntegratorConfig::default(),
+                    Some("post"),
+                    &c,
+                    mode,
+                )
+                .unwrap();
                 let cfg = GabaaConfig {
                     t_duration: td,
                     window,
@@ -318,8 +329,16 @@ fn transmitter_windows_match_brainpy() {
                 let g = mon.get("syn.g").unwrap().trace.to_host().unwrap();
                 rising_runs(&g, n).into_iter().map(keep).collect::<Vec<_>>()
             };
-            let paths: &[bool] = if crate::IS_WGPU { &[false] } else { &[false, true] };
-            let longer = want.iter().flatten().filter(|w| w[1] as f64 > (td / dt).round()).count();
+            let paths: &[bool] = if crate::IS_WGPU {
+                &[false]
+            } else {
+                &[false, true]
+            };
+            let longer = want
+                .iter()
+                .flatten()
+                .filter(|w| w[1] as f64 > (td / dt).round())
+                .count();
             for &fused in paths {
                 let what = format!(
                     "{backend} {PRECISION} dt {dt} T_duration {td} {}",

@@ -2,7 +2,8 @@
 wb_gamma.toml, `brainburn::workloads::wb_gamma`) over a whole run: 100 WangBuzsakiModel
 neurons, GABAa All2All without self (g_max 0.1/N, alpha 12, beta 0.1, T 1, T_duration 1,
 COBA E -75), input 1, dt 0.01 ms, 500 ms. V0 = -70 + 20 N(0, 1) is drawn here (numpy seed 0) and
-stored, so both sides start from the same state. Stored: every neuron's spike steps, the final
+stored (also as the bits of each float64, `v0_bits`, so that no decimal parser can move
+an ulp), so both sides start from the same state. Stored: every neuron's spike steps, the final
 V/h/n, and per step a 32-bit digest of the bits of all 100 V values (FNV-1a over the 64-bit
 words, low 32 bits; `tests/cases/fused.rs::wb_gamma_matches_brainpy_f64` computes the same), so
 the first step at which the trajectories differ in any bit is known.
@@ -45,7 +46,9 @@ out = dict(brainpy=bp.__version__, precision='float64', n=N, dt=DT, duration_ms=
            n_steps=int(V.shape[0]),
            network='examples/networks/wb_gamma.toml with V_initializer = the values v0',
            v0=[float(x) for x in v0],
+           v0_bits=['%016x' % int(x) for x in v0.view(np.uint64)],
            spike_steps=[[int(k) for k in np.nonzero(spk[:, j])[0]] for j in range(N)],
+           final_V_bits=['%016x' % int(x) for x in V[-1].view(np.uint64)],
            final=dict(V=[float(x) for x in V[-1]], h=[float(x) for x in np.asarray(neu.h)],
                       n=[float(x) for x in np.asarray(neu.n)]),
            v_digest_rule='per step: h = 0xcbf29ce484222325; for each V (bits as u64, neuron '
