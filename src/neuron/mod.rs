@@ -1,20 +1,33 @@
 //! Neuron groups (SPEC §1, §3): the group contract and the models.
 
+mod adex_if;
+mod adqua_if;
 mod cond_neu_group;
+mod exp_if;
 pub mod hh;
+mod if_fire;
 mod input_groups;
+mod izhikevich;
 mod leaky;
 mod lif;
+mod qua_if;
 pub mod wang_buzsaki;
 
+pub use adex_if::{AdExIf, AdExIfConfig, AdExIfModel, AdExIfParams, AdExIfState};
+pub use adqua_if::{AdQuaIf, AdQuaIfConfig, AdQuaIfModel, AdQuaIfParams, AdQuaIfState};
 pub use cond_neu_group::{CondNeuGroup, CondNeuGroupConfig, CondParams};
+pub use exp_if::{ExpIf, ExpIfConfig, ExpIfModel, ExpIfParams, ExpIfState};
 pub use hh::{Hh, HhConfig, HhModel, HhParams, HhState};
 pub use input_groups::{PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig};
+pub use izhikevich::{
+    Izhikevich, IzhikevichConfig, IzhikevichModel, IzhikevichParams, IzhikevichState,
+};
 pub use leaky::{
     LeakyIntegrator, LeakyIntegratorConfig, LeakyIntegratorModel, LeakyIntegratorParams,
     LeakyIntegratorState,
 };
 pub use lif::{Lif, LifConfig, LifModel, LifParams, LifState, SpikeReset};
+pub use qua_if::{QuaIf, QuaIfConfig, QuaIfModel, QuaIfParams, QuaIfState};
 pub use wang_buzsaki::{WangBuzsakiConfig, WangBuzsakiModel, WbModel, WbParams, WbState};
 
 use burn::tensor::Tensor;
