@@ -224,6 +224,21 @@ const GROUP_MODELS: &[(&str, bool, GroupBuilder)] = &[
         true,
         model_group::<crate::neuron::IzhikevichModel>,
     ),
+    (
+        crate::neuron::GifModel::CLASS,
+        true,
+        model_group::<crate::neuron::GifModel>,
+    ),
+    (
+        crate::neuron::HindmarshRoseModel::CLASS,
+        true,
+        model_group::<crate::neuron::HindmarshRoseModel>,
+    ),
+    (
+        crate::neuron::FhnModel::CLASS,
+        true,
+        model_group::<crate::neuron::FhnModel>,
+    ),
     ("SpikeTimeGroup", false, spike_time_group),
     ("PoissonGroup", false, poisson_group),
     ("CondNeuGroup", true, cond_neu_group),

@@ -49,6 +49,15 @@ pub(crate) enum Fired<R: Num> {
     Float(R),
 }
 
+impl<R: Num> Clone for Fired<R> {
+    fn clone(&self) -> Self {
+        match self {
+            Fired::Mask(m) => Fired::Mask(m.clone()),
+            Fired::Float(s) => Fired::Float(s.clone()),
+        }
+    }
+}
+
 impl<R: Num> Fired<R> {
     /// `x + jump` where the neuron fired (BrainPy: `where(spike, x + jump, x)`, or
     /// `x + jump·spike` in Training).
@@ -66,6 +75,17 @@ impl<R: Num> Fired<R> {
         match self {
             Fired::Mask(m) => R::select(m, to, x),
             Fired::Float(s) => x.clone() + (to - x) * s.clone(),
+        }
+    }
+}
+
+impl<R: Num> IfFire<R> {
+    /// The firing with the spike *as emitted* (in Training its gradient is kept even when
+    /// `detach_spk`), for the jumps BrainPy takes with the raw spike (GIF's currents).
+    pub fn fired_raw(&self) -> Fired<R> {
+        match &self.spike {
+            crate::model::Spike::Float(s) => Fired::Float(s.clone()),
+            _ => self.fired.clone(),
         }
     }
 }

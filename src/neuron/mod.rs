@@ -4,7 +4,10 @@ mod adex_if;
 mod adqua_if;
 mod cond_neu_group;
 mod exp_if;
+mod fhn;
+mod gif;
 pub mod hh;
+mod hindmarsh_rose;
 mod if_fire;
 mod input_groups;
 mod izhikevich;
@@ -17,7 +20,12 @@ pub use adex_if::{AdExIf, AdExIfConfig, AdExIfModel, AdExIfParams, AdExIfState};
 pub use adqua_if::{AdQuaIf, AdQuaIfConfig, AdQuaIfModel, AdQuaIfParams, AdQuaIfState};
 pub use cond_neu_group::{CondNeuGroup, CondNeuGroupConfig, CondParams};
 pub use exp_if::{ExpIf, ExpIfConfig, ExpIfModel, ExpIfParams, ExpIfState};
+pub use fhn::{Fhn, FhnConfig, FhnModel, FhnParams, FhnState};
+pub use gif::{Gif, GifConfig, GifModel, GifParams, GifState};
 pub use hh::{Hh, HhConfig, HhModel, HhParams, HhState};
+pub use hindmarsh_rose::{
+    HindmarshRose, HindmarshRoseConfig, HindmarshRoseModel, HindmarshRoseParams, HindmarshRoseState,
+};
 pub use input_groups::{PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig};
 pub use izhikevich::{
     Izhikevich, IzhikevichConfig, IzhikevichModel, IzhikevichParams, IzhikevichState,

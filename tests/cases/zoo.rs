@@ -269,3 +269,21 @@ fn izhikevich_matches_brainpy() {
     check::<IzhikevichModel>("izhikevich_default");
     check::<IzhikevichModel>("izhikevich_params");
 }
+
+#[test]
+fn gif_matches_brainpy() {
+    check::<GifModel>("gif_default");
+    check::<GifModel>("gif_params");
+}
+
+#[test]
+fn hindmarshrose_matches_brainpy() {
+    check::<HindmarshRoseModel>("hindmarshrose_default");
+    check::<HindmarshRoseModel>("hindmarshrose_params");
+}
+
+#[test]
+fn fhn_matches_brainpy() {
+    check::<FhnModel>("fhn_default");
+    check::<FhnModel>("fhn_params");
+}
