@@ -239,6 +239,11 @@ const GROUP_MODELS: &[(&str, bool, GroupBuilder)] = &[
         true,
         model_group::<crate::neuron::FhnModel>,
     ),
+    (
+        crate::neuron::MorrisLecarModel::CLASS,
+        true,
+        model_group::<crate::neuron::MorrisLecarModel>,
+    ),
     ("SpikeTimeGroup", false, spike_time_group),
     ("PoissonGroup", false, poisson_group),
     ("CondNeuGroup", true, cond_neu_group),

@@ -13,6 +13,7 @@ mod input_groups;
 mod izhikevich;
 mod leaky;
 mod lif;
+mod morris_lecar;
 mod qua_if;
 pub mod wang_buzsaki;
 
@@ -35,6 +36,9 @@ pub use leaky::{
     LeakyIntegratorState,
 };
 pub use lif::{Lif, LifConfig, LifModel, LifParams, LifState, SpikeReset};
+pub use morris_lecar::{
+    MorrisLecar, MorrisLecarConfig, MorrisLecarModel, MorrisLecarParams, MorrisLecarState,
+};
 pub use qua_if::{QuaIf, QuaIfConfig, QuaIfModel, QuaIfParams, QuaIfState};
 pub use wang_buzsaki::{WangBuzsakiConfig, WangBuzsakiModel, WbModel, WbParams, WbState};
 

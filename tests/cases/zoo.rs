@@ -287,3 +287,9 @@ fn fhn_matches_brainpy() {
     check::<FhnModel>("fhn_default");
     check::<FhnModel>("fhn_params");
 }
+
+#[test]
+fn morrislecar_matches_brainpy() {
+    check::<MorrisLecarModel>("morrislecar_default");
+    check::<MorrisLecarModel>("morrislecar_params");
+}
