@@ -244,6 +244,16 @@ const GROUP_MODELS: &[(&str, bool, GroupBuilder)] = &[
         true,
         model_group::<crate::neuron::MorrisLecarModel>,
     ),
+    (
+        crate::neuron::AlifBellecAlif::CLASS,
+        true,
+        model_group::<crate::neuron::AlifBellecAlif>,
+    ),
+    (
+        crate::neuron::AlifBellecLifSfa::CLASS,
+        true,
+        model_group::<crate::neuron::AlifBellecLifSfa>,
+    ),
     ("SpikeTimeGroup", false, spike_time_group),
     ("PoissonGroup", false, poisson_group),
     ("CondNeuGroup", true, cond_neu_group),

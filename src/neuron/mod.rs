@@ -2,6 +2,7 @@
 
 mod adex_if;
 mod adqua_if;
+mod alif_bellec;
 mod cond_neu_group;
 mod exp_if;
 mod fhn;
@@ -19,6 +20,10 @@ pub mod wang_buzsaki;
 
 pub use adex_if::{AdExIf, AdExIfConfig, AdExIfModel, AdExIfParams, AdExIfState};
 pub use adqua_if::{AdQuaIf, AdQuaIfConfig, AdQuaIfModel, AdQuaIfParams, AdQuaIfState};
+pub use alif_bellec::{
+    AlifBellec2020, AlifBellecAlif, AlifBellecConfig, AlifBellecLifSfa, AlifBellecModel,
+    AlifBellecParams, AlifBellecState, LifSfaBellec2020,
+};
 pub use cond_neu_group::{CondNeuGroup, CondNeuGroupConfig, CondParams};
 pub use exp_if::{ExpIf, ExpIfConfig, ExpIfModel, ExpIfParams, ExpIfState};
 pub use fhn::{Fhn, FhnConfig, FhnModel, FhnParams, FhnState};
