@@ -111,14 +111,7 @@ where
     let n = meta["N"].as_u64().expect("N") as usize;
     let n_steps = meta["n_steps"].as_u64().expect("n_steps");
     let dt = num(&meta["dt"]);
-    // The spike is checked through the spike steps (LIF_SFA's oracle also lists it as a state).
-    let states: Vec<String> = meta["states"]
-        .as_array()
-        .expect("states")
-        .iter()
-        .map(|s| s.as_str().expect("state").to_string())
-        .filter(|s| s != "spike")
-        .collect();
+    let states = case_states(meta);
     let mut net = Network::new(c, Mode::NonBatching).unwrap();
     let g = NeuGroup::<M>::named(n, config::<M>(meta), Some("g"), c, Mode::NonBatching).unwrap();
     // The initial state is BrainPy's (to the last bit but for products such as u0 = b·V0).
@@ -145,6 +138,11 @@ where
         r = r.monitor(&format!("g.{s}")).unwrap();
     }
     let mon = r.run_steps(n_steps).unwrap();
+    collect(&mon, &states, n, n_steps)
+}
+
+/// The spike steps and the traces of `states` of group `g` from a run's monitors.
+fn collect(mon: &Monitors, states: &[String], n: usize, n_steps: u64) -> Run {
     let spike = mon.get("g.spike").unwrap().trace.to_host().unwrap();
     let spikes = (0..n)
         .map(|j| {
@@ -163,6 +161,18 @@ where
     Run { states, spikes }
 }
 
+/// The states a case records, but the spike (checked through the spike steps; LIF_SFA's
+/// oracle also lists it as a state).
+fn case_states(meta: &Value) -> Vec<String> {
+    meta["states"]
+        .as_array()
+        .expect("states")
+        .iter()
+        .map(|s| s.as_str().expect("state").to_string())
+        .filter(|s| s != "spike")
+        .collect()
+}
+
 /// The largest shift between two runs' spike steps of one neuron (same count required).
 fn bp_shift(a: &[u64], b: &[u64]) -> u64 {
     assert_eq!(a.len(), b.len(), "spike counts differ: {a:?} vs {b:?}");
@@ -171,6 +181,55 @@ fn bp_shift(a: &[u64], b: &[u64]) -> u64 {
         .map(|(x, y)| x.abs_diff(*y))
         .max()
         .unwrap_or(0)
+}
+
+/// Compares a run with the oracle (the bars of the module docs); returns the worst
+/// |diff| / bar (≤ 1).
+fn compare(what: &str, name: &str, got: &Run, want: &Case, bp32: &Case, spread: &Value) -> f64 {
+    let rows = want.steps();
+    let n = want.meta["N"].as_u64().unwrap() as usize;
+    let mut worst = 0.0f64;
+    // Spikes.
+    for (j, (g, w)) in got.spikes.iter().zip(want.spike_steps()).enumerate() {
+        match PRECISION {
+            Precision::F64 => assert_eq!(g, &w, "{what}: spike steps of neuron {j}"),
+            Precision::F32 => {
+                let allow = bp_shift(&w, &bp32.spike_steps()[j]) + 1;
+                assert_eq!(g.len(), w.len(), "{what}: spike count of neuron {j}");
+                let shift = bp_shift(g, &w);
+                assert!(
+                    shift <= allow,
+                    "{what}: neuron {j} spikes {g:?}, BrainPy {w:?} (allowed ±{allow})"
+                );
+            }
+        }
+    }
+    // Every state at the oracle's rows.
+    for (s, trace) in &got.states {
+        for j in 0..n {
+            let col = format!("{s}_{j}");
+            let w = want.col(&col);
+            let g: Vec<f64> = rows.iter().map(|&k| trace[k * n + j]).collect();
+            for (r, (x, y)) in g.iter().zip(&w).enumerate() {
+                let bar = match PRECISION {
+                    Precision::F64 => 1e-9 * y.abs().max(1.0),
+                    Precision::F32 => {
+                        let s = num(&spread["cases"][name]["columns"][&col]["max_abs"]);
+                        let scale = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                        3.0 * s + 4.0 * scale * f64::from(f32::EPSILON)
+                    }
+                };
+                let d = if x == y { 0.0 } else { (x - y).abs() };
+                assert!(
+                    d <= bar,
+                    "{what}: {col} at step {} = {x}, BrainPy {y} (|diff| {d:e} > {bar:e})",
+                    rows[r]
+                );
+                worst = worst.max(d / bar);
+            }
+        }
+    }
+    worst
 }
 
 /// Checks one neuron case on every backend, composed and fused, and prints the worst error
@@ -182,8 +241,6 @@ where
     let want = load(Precision::F64, name);
     let bp32 = load(Precision::F32, name);
     let spread = read_json(zoo_path(Precision::F64, "f32_vs_f64.json"));
-    let rows = want.steps();
-    let n = want.meta["N"].as_u64().unwrap() as usize;
     for backend in crate::backends() {
         let c = ctx(backend, PRECISION);
         for fused in [false, true] {
@@ -196,47 +253,7 @@ where
                 Precision::F32 => &bp32.meta["initial"],
             };
             let got = run::<M>(&c, &want, initial, fused);
-            let mut worst = 0.0f64;
-            // Spikes.
-            for (j, (g, w)) in got.spikes.iter().zip(want.spike_steps()).enumerate() {
-                match PRECISION {
-                    Precision::F64 => assert_eq!(g, &w, "{what}: spike steps of neuron {j}"),
-                    Precision::F32 => {
-                        let allow = bp_shift(&w, &bp32.spike_steps()[j]) + 1;
-                        assert_eq!(g.len(), w.len(), "{what}: spike count of neuron {j}");
-                        let shift = bp_shift(g, &w);
-                        assert!(
-                            shift <= allow,
-                            "{what}: neuron {j} spikes {g:?}, BrainPy {w:?} (allowed ±{allow})"
-                        );
-                    }
-                }
-            }
-            // Every state at the oracle's rows.
-            for (s, trace) in &got.states {
-                for j in 0..n {
-                    let col = format!("{s}_{j}");
-                    let w = want.col(&col);
-                    let g: Vec<f64> = rows.iter().map(|&k| trace[k * n + j]).collect();
-                    for (r, (x, y)) in g.iter().zip(&w).enumerate() {
-                        let bar = match PRECISION {
-                            Precision::F64 => 1e-9 * y.abs().max(1.0),
-                            Precision::F32 => {
-                                let s = num(&spread["cases"][name]["columns"][&col]["max_abs"]);
-                                let scale = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-                                3.0 * s + 4.0 * scale * f64::from(f32::EPSILON)
-                            }
-                        };
-                        let d = if x == y { 0.0 } else { (x - y).abs() };
-                        assert!(
-                            d <= bar,
-                            "{what}: {col} at step {} = {x}, BrainPy {y} (|diff| {d:e} > {bar:e})",
-                            rows[r]
-                        );
-                        worst = worst.max(d / bar);
-                    }
-                }
-            }
+            let worst = compare(&what, name, &got, &want, &bp32, &spread);
             println!("{what}: worst |diff| / bar = {worst:.3e}");
         }
     }
@@ -306,4 +323,64 @@ fn alif_bellec2020_matches_brainpy() {
 fn lif_sfa_bellec2020_matches_brainpy() {
     check::<AlifBellecLifSfa>("lifsfa_default");
     check::<AlifBellecLifSfa>("lifsfa_params");
+}
+
+/// The network file of a case: one group `g` of BrainPy class `class` with the case's
+/// parameters, initializers and constant input, under BrainPy's names.
+fn network_file(class: &str, meta: &Value) -> String {
+    let mut t = format!(
+        "dt = {:?}\nduration = 1.0\n\n[[groups]]\nname = \"g\"\nmodel = \"{class}\"\nsize = {}\n",
+        num(&meta["dt"]),
+        meta["N"].as_u64().expect("N")
+    );
+    for (k, v) in meta["params"].as_object().expect("params") {
+        t += &format!("{k} = {:?}\n", num(v));
+    }
+    for (k, v) in meta["initializers"].as_object().expect("initializers") {
+        t += &format!(
+            "{k} = {{ kind = \"constant\", value = {:?} }}\n",
+            num(&v["value"])
+        );
+    }
+    t + &format!("input = {:?}\n", f64s(&meta["input"]))
+}
+
+/// Every zoo model by its BrainPy class name in a network file (the registry line in
+/// `netfile/build.rs`), run by the file's runner: the same oracle bars as above.
+#[test]
+fn every_zoo_model_runs_from_a_network_file() {
+    let spread = read_json(zoo_path(Precision::F64, "f32_vs_f64.json"));
+    for (class, name) in [
+        ("ExpIF", "expif_params"),
+        ("AdExIF", "adexif_params"),
+        ("QuaIF", "quaif_params"),
+        ("AdQuaIF", "adquaif_params"),
+        ("GIF", "gif_params"),
+        ("Izhikevich", "izhikevich_params"),
+        ("HindmarshRose", "hindmarshrose_params"),
+        ("FHN", "fhn_params"),
+        ("ALIFBellec2020", "alif_params"),
+        ("LIF_SFA_Bellec2020", "lifsfa_params"),
+        ("MorrisLecar", "morrislecar_params"),
+    ] {
+        let want = load(Precision::F64, name);
+        let bp32 = load(Precision::F32, name);
+        let text = network_file(class, &want.meta);
+        let spec = brainburn::netfile::NetworkSpec::parse(&text)
+            .unwrap_or_else(|e| panic!("{class}: {e}\n{text}"));
+        for backend in crate::backends() {
+            let c = ctx(backend, PRECISION);
+            let mut built = spec.build(&c).unwrap_or_else(|e| panic!("{class}: {e}"));
+            let states = case_states(&want.meta);
+            let mut extra: Vec<String> = states.iter().map(|s| format!("g.{s}")).collect();
+            extra.push("g.spike".into());
+            let n_steps = want.meta["n_steps"].as_u64().unwrap();
+            let mon = built.runner(&extra).unwrap().run_steps(n_steps).unwrap();
+            let n = want.meta["N"].as_u64().unwrap() as usize;
+            let got = collect(&mon, &states, n, n_steps);
+            let what = format!("{class} from a network file on {backend} {PRECISION}");
+            let worst = compare(&what, name, &got, &want, &bp32, &spread);
+            println!("{what}: worst |diff| / bar = {worst:.3e}");
+        }
+    }
 }
