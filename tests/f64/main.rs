@@ -44,3 +44,6 @@ mod fused;
 
 #[path = "../cases/zoo.rs"]
 mod zoo;
+
+#[path = "../cases/zoo_training.rs"]
+mod zoo_training;
