@@ -199,6 +199,61 @@ const GROUP_MODELS: &[(&str, bool, GroupBuilder)] = &[
     ),
     (WbModel::CLASS, true, model_group::<WbModel>),
     (HhModel::CLASS, true, model_group::<HhModel>),
+    (
+        crate::neuron::ExpIfModel::CLASS,
+        true,
+        model_group::<crate::neuron::ExpIfModel>,
+    ),
+    (
+        crate::neuron::AdExIfModel::CLASS,
+        true,
+        model_group::<crate::neuron::AdExIfModel>,
+    ),
+    (
+        crate::neuron::QuaIfModel::CLASS,
+        true,
+        model_group::<crate::neuron::QuaIfModel>,
+    ),
+    (
+        crate::neuron::AdQuaIfModel::CLASS,
+        true,
+        model_group::<crate::neuron::AdQuaIfModel>,
+    ),
+    (
+        crate::neuron::IzhikevichModel::CLASS,
+        true,
+        model_group::<crate::neuron::IzhikevichModel>,
+    ),
+    (
+        crate::neuron::GifModel::CLASS,
+        true,
+        model_group::<crate::neuron::GifModel>,
+    ),
+    (
+        crate::neuron::HindmarshRoseModel::CLASS,
+        true,
+        model_group::<crate::neuron::HindmarshRoseModel>,
+    ),
+    (
+        crate::neuron::FhnModel::CLASS,
+        true,
+        model_group::<crate::neuron::FhnModel>,
+    ),
+    (
+        crate::neuron::MorrisLecarModel::CLASS,
+        true,
+        model_group::<crate::neuron::MorrisLecarModel>,
+    ),
+    (
+        crate::neuron::AlifBellecAlif::CLASS,
+        true,
+        model_group::<crate::neuron::AlifBellecAlif>,
+    ),
+    (
+        crate::neuron::AlifBellecLifSfa::CLASS,
+        true,
+        model_group::<crate::neuron::AlifBellecLifSfa>,
+    ),
     ("SpikeTimeGroup", false, spike_time_group),
     ("PoissonGroup", false, poisson_group),
     ("CondNeuGroup", true, cond_neu_group),

@@ -1,20 +1,50 @@
 //! Neuron groups (SPEC §1, §3): the group contract and the models.
 
+mod adex_if;
+mod adqua_if;
+mod alif_bellec;
 mod cond_neu_group;
+mod exp_if;
+mod fhn;
+mod gif;
 pub mod hh;
+mod hindmarsh_rose;
+mod if_fire;
 mod input_groups;
+mod izhikevich;
 mod leaky;
 mod lif;
+mod morris_lecar;
+mod qua_if;
 pub mod wang_buzsaki;
 
+pub use adex_if::{AdExIf, AdExIfConfig, AdExIfModel, AdExIfParams, AdExIfState};
+pub use adqua_if::{AdQuaIf, AdQuaIfConfig, AdQuaIfModel, AdQuaIfParams, AdQuaIfState};
+pub use alif_bellec::{
+    AlifBellec2020, AlifBellecAlif, AlifBellecConfig, AlifBellecLifSfa, AlifBellecModel,
+    AlifBellecParams, AlifBellecState, LifSfaBellec2020,
+};
 pub use cond_neu_group::{CondNeuGroup, CondNeuGroupConfig, CondParams};
+pub use exp_if::{ExpIf, ExpIfConfig, ExpIfModel, ExpIfParams, ExpIfState};
+pub use fhn::{Fhn, FhnConfig, FhnModel, FhnParams, FhnState};
+pub use gif::{Gif, GifConfig, GifModel, GifParams, GifState};
 pub use hh::{Hh, HhConfig, HhModel, HhParams, HhState};
+pub use hindmarsh_rose::{
+    HindmarshRose, HindmarshRoseConfig, HindmarshRoseModel, HindmarshRoseParams, HindmarshRoseState,
+};
 pub use input_groups::{PoissonGroup, PoissonGroupConfig, SpikeTimeGroup, SpikeTimeGroupConfig};
+pub use izhikevich::{
+    Izhikevich, IzhikevichConfig, IzhikevichModel, IzhikevichParams, IzhikevichState,
+};
 pub use leaky::{
     LeakyIntegrator, LeakyIntegratorConfig, LeakyIntegratorModel, LeakyIntegratorParams,
     LeakyIntegratorState,
 };
 pub use lif::{Lif, LifConfig, LifModel, LifParams, LifState, SpikeReset};
+pub use morris_lecar::{
+    MorrisLecar, MorrisLecarConfig, MorrisLecarModel, MorrisLecarParams, MorrisLecarState,
+};
+pub use qua_if::{QuaIf, QuaIfConfig, QuaIfModel, QuaIfParams, QuaIfState};
 pub use wang_buzsaki::{WangBuzsakiConfig, WangBuzsakiModel, WbModel, WbParams, WbState};
 
 use burn::tensor::Tensor;

@@ -40,3 +40,6 @@ mod checkpoint;
 
 #[path = "../cases/fused.rs"]
 mod fused;
+
+#[path = "../cases/zoo.rs"]
+mod zoo;

@@ -47,3 +47,9 @@ mod fused;
 
 #[path = "../cases/parity_f64.rs"]
 mod parity_f64;
+
+#[path = "../cases/zoo.rs"]
+mod zoo;
+
+#[path = "../cases/zoo_training.rs"]
+mod zoo_training;
