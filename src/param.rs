@@ -135,6 +135,7 @@ impl NParam {
                 if !v.is_finite() {
                     return Err(Error::arg(key, format!("must be finite, got {v}")));
                 }
+                check_fits(key, &[*v], ctx.precision)?;
                 if !spec.trainable {
                     return Ok(NParam::Const(*v));
                 }
@@ -155,6 +156,10 @@ impl NParam {
             }
             ParamValue::Init(init) => init.generate(key, varshape, 1)?,
         };
+        if let Some(x) = values.iter().find(|x| !x.is_finite()) {
+            return Err(Error::arg(key, format!("values must be finite, got {x}")));
+        }
+        check_fits(key, &values, ctx.precision)?;
         Ok(Self::from_values(values, spec.trainable, ctx))
     }
 
@@ -266,6 +271,31 @@ impl Params {
                 *t = f(k, taken);
             }
         }
+    }
+}
+
+/// Refuses values that are finite in float64 but overflow the run's `precision` (float32:
+/// magnitudes above `f32::MAX` would become infinite).
+pub fn check_fits(key: &str, values: &[f64], precision: crate::backend::Precision) -> Result<()> {
+    if precision != crate::backend::Precision::F32 {
+        return Ok(());
+    }
+    match values.iter().position(|x| x.abs() > f32::MAX as f64) {
+        None => Ok(()),
+        Some(i) => Err(Error::arg(
+            key,
+            format!(
+                "{} does not fit in float32 (largest magnitude {:e}){}; use precision = \"f64\" \
+                 or a smaller value",
+                values[i],
+                f32::MAX,
+                if values.len() > 1 {
+                    format!(" at index {i}")
+                } else {
+                    String::new()
+                }
+            ),
+        )),
     }
 }
 

@@ -6,9 +6,11 @@
 //! naming it). Building a [`NetworkSpec`] validates everything before anything runs.
 
 mod build;
+mod memory;
 mod seeds;
 
 pub use build::{BuiltNetwork, GroupInput};
+pub use memory::{MemoryEstimate, MemoryItem, default_limit, human, parse_size};
 
 use std::path::Path;
 
@@ -120,6 +122,9 @@ struct FileRepr {
     inputs: Vec<Spanned<InputSpec>>,
 }
 
+/// Most steps a network file may ask for (`duration / dt`).
+pub const MAX_STEPS: u64 = 1_000_000_000_000;
+
 /// 1-based line of byte offset `pos` in `src`.
 pub(crate) fn line_of(src: &str, pos: usize) -> usize {
     src[..pos.min(src.len())]
@@ -182,6 +187,26 @@ impl NetworkSpec {
                 field: "duration".into(),
                 line: find_line(source, "duration"),
                 reason: format!("must be a non-negative number of ms, got {}", repr.duration),
+            });
+        }
+        if repr.duration > 0.0 && repr.dt > repr.duration {
+            return Err(Error::NetworkFile {
+                field: "dt".into(),
+                line: find_line(source, "dt"),
+                reason: format!(
+                    "dt = {} ms is longer than duration = {} ms: the run would have no step",
+                    repr.dt, repr.duration
+                ),
+            });
+        }
+        let steps = (repr.duration / repr.dt).round();
+        if steps > MAX_STEPS as f64 {
+            return Err(Error::NetworkFile {
+                field: "duration".into(),
+                line: find_line(source, "duration"),
+                reason: format!(
+                    "duration / dt = {steps:.3e} steps; at most {MAX_STEPS:.0e} are allowed                      (a larger dt or a shorter duration)"
+                ),
             });
         }
         Ok(NetworkSpec {
