@@ -154,6 +154,49 @@ pub(crate) fn field_from_message(msg: &str) -> String {
     "syntax".to_string()
 }
 
+/// The `[[name]]` table (as `name[i]`, 0-based) that the line holding byte `pos` belongs to,
+/// if any.
+fn table_path_at(src: &str, pos: usize) -> Option<String> {
+    let upto = &src[..pos.min(src.len())];
+    let header = upto.lines().rev().find_map(|l| {
+        let t = l.trim();
+        t.strip_prefix("[[")
+            .and_then(|r| r.strip_suffix("]]"))
+            .map(str::trim)
+    })?;
+    let index = upto
+        .lines()
+        .filter(|l| {
+            l.trim()
+                .strip_prefix("[[")
+                .and_then(|r| r.strip_suffix("]]"))
+                .is_some_and(|h| h.trim() == header)
+        })
+        .count()
+        .checked_sub(1)?;
+    Some(format!("{header}[{index}]"))
+}
+
+/// The dotted key path of the `key = value` whose value starts at byte `pos` (`dt`,
+/// `inputs[1].value`), from the line's key and the table it sits in.
+fn key_path_at(src: &str, pos: usize) -> Option<String> {
+    let pos = pos.min(src.len());
+    let start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let before = &src[start..pos];
+    let key = before.split_once('=')?.0.trim();
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    Some(match table_path_at(src, start) {
+        Some(table) => format!("{table}.{key}"),
+        None => key.to_string(),
+    })
+}
+
 /// A parser message on one line.
 pub(crate) fn one_line(msg: &str) -> String {
     msg.lines()
@@ -169,8 +212,23 @@ impl NetworkSpec {
         let repr: FileRepr = toml::from_str(source).map_err(|e| {
             let line = e.span().map(|s| line_of(source, s.start));
             let reason = one_line(e.message());
+            let mut field = field_from_message(&reason);
+            let is_value_error = ["invalid type", "invalid value", "unknown variant"]
+                .iter()
+                .any(|p| reason.starts_with(p));
+            if let Some(span) = e.span()
+                && (field == "syntax" && is_value_error)
+                && let Some(path) = key_path_at(source, span.start)
+            {
+                field = path;
+            } else if let Some(span) = e.span()
+                && field != "syntax"
+                && let Some(table) = table_path_at(source, span.start)
+            {
+                field = format!("{table}.{field}");
+            }
             Error::NetworkFile {
-                field: field_from_message(&reason),
+                field,
                 line,
                 reason,
             }

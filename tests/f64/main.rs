@@ -41,3 +41,6 @@ mod checkpoint;
 
 #[path = "../cases/fused.rs"]
 mod fused;
+
+#[path = "../cases/bad_files.rs"]
+mod bad_files;

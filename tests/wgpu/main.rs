@@ -34,3 +34,6 @@ mod training;
 
 #[path = "../cases/checkpoint.rs"]
 mod checkpoint;
+
+#[path = "../cases/bad_files.rs"]
+mod bad_files;
