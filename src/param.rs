@@ -37,7 +37,6 @@ pub struct ParamSpec {
     /// The value.
     pub value: ParamValue,
     /// Whether the parameter receives gradients and optimizer updates.
-    #[serde(default)]
     pub trainable: bool,
 }
 

@@ -61,7 +61,7 @@ pub struct EventPlan {
 }
 
 /// What a run does: its step size, inputs, records, length and checks.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Plan<'a> {
     /// Step size (ms).
     pub dt: f64,

@@ -263,7 +263,8 @@ impl NetworkSpec {
                 field: "duration".into(),
                 line: find_line(source, "duration"),
                 reason: format!(
-                    "duration / dt = {steps:.3e} steps; at most {MAX_STEPS:.0e} are allowed                      (a larger dt or a shorter duration)"
+                    "duration / dt = {steps:.3e} steps; at most {:.0e} are allowed (a larger dt or a shorter duration)",
+                    MAX_STEPS as f64
                 ),
             });
         }
