@@ -92,6 +92,28 @@ pub enum Error {
         reason: String,
     },
 
+    /// A state became NaN or infinite during a run checked with
+    /// [`Runner::check_finite`](crate::runner::Runner::check_finite): `member.state` at element
+    /// `index` (batch row `row` with a batch axis) after step `step` (time `t_ms`).
+    #[error(
+        "non-finite state `{member}.{state}` = {value} at index {index}{} after step {step} \
+         (t = {t_ms} ms){checked}; {hint}",
+        row.map(|r| format!(" of batch row {r}")).unwrap_or_default()
+    )]
+    NonFinite {
+        member: String,
+        state: String,
+        index: usize,
+        row: Option<usize>,
+        value: f64,
+        step: u64,
+        t_ms: f64,
+        /// How often the path checks (empty when every step is checked).
+        checked: String,
+        /// The likely causes.
+        hint: String,
+    },
+
     /// Input/output errors with the path involved.
     #[error("i/o error on `{path}`: {source}")]
     Io {

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 /// How to fill a parameter or a state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Initializer {
     /// Every element equals `value` (BrainPy `Constant`).
     Constant { value: f64 },

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod datasets;
 pub mod dynamics;
 pub mod error;
+pub mod finite;
 pub mod fused;
 pub mod geometry;
 pub mod init;

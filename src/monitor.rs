@@ -2,7 +2,10 @@
 //!
 //! Each monitor holds one tensor `[steps, rows, n]` (`rows` = batch size, 1 without a batch
 //! axis; `n` = recorded indices) on the run's device, plus helpers to bring it to the host,
-//! extract spike events, write CSV files and draw plots.
+//! extract spike events, write CSV files and draw plots. Spikes recorded as events
+//! ([`Runner::record_events`](crate::runner::Runner::record_events)) are kept as
+//! `(step, row, index)` triples ([`Events`]), so their memory grows with the number of spikes,
+//! not with steps × neurons.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -60,6 +63,32 @@ pub struct Monitor {
     pub trace: Trace,
 }
 
+/// One spike (a `true` of a boolean state, or a float spike > 0) after step `step`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Event {
+    /// The step.
+    pub step: u64,
+    /// The batch row (0 without a batch axis).
+    pub row: u32,
+    /// The element (neuron) index.
+    pub index: u32,
+}
+
+/// The spike events of one state over a run, ordered by step, then row, then index.
+#[derive(Clone, Debug)]
+pub struct Events {
+    /// `member.var`, e.g. `E.spike`.
+    pub key: String,
+    /// Number of elements of the state.
+    pub num: usize,
+    /// Batch rows (1 without a batch axis).
+    pub rows: usize,
+    /// The steps run (`start..end`).
+    pub steps: std::ops::Range<u64>,
+    /// The events.
+    pub events: Vec<Event>,
+}
+
 /// All monitors of a run, and the engine that ran it.
 #[derive(Clone, Debug)]
 pub struct Monitors {
@@ -68,6 +97,7 @@ pub struct Monitors {
     engine: Engine,
     monitors: BTreeMap<String, Monitor>,
     order: Vec<String>,
+    events: BTreeMap<String, Events>,
 }
 
 impl Monitors {
@@ -77,6 +107,7 @@ impl Monitors {
             engine,
             monitors: BTreeMap::new(),
             order: Vec::new(),
+            events: BTreeMap::new(),
         }
     }
 
@@ -84,6 +115,19 @@ impl Monitors {
     /// declined).
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    pub(crate) fn insert_events(&mut self, e: Events) {
+        self.events.insert(e.key.clone(), e);
+    }
+
+    /// The spike events recorded for `key` with
+    /// [`Runner::record_events`](crate::runner::Runner::record_events).
+    pub fn events(&self, key: &str) -> Result<&Events> {
+        self.events.get(key).ok_or_else(|| {
+            let keys: Vec<&String> = self.events.keys().collect();
+            Error::unknown_key(key, format!("keys recorded as events: {keys:?}"))
+        })
     }
 
     pub(crate) fn insert(&mut self, m: Monitor) {
@@ -114,9 +158,16 @@ impl Monitors {
         })
     }
 
-    /// Spike events `(step, batch row, index)` of a spike monitor (value > 0), ordered by step,
-    /// then row, then index.
+    /// Spike events `(step, batch row, index)` of a spike monitor (value > 0) or of a key
+    /// recorded as events, ordered by step, then row, then index.
     pub fn spike_events(&self, key: &str) -> Result<Vec<(u64, usize, usize)>> {
+        if let Some(e) = self.events.get(key) {
+            return Ok(e
+                .events
+                .iter()
+                .map(|e| (e.step, e.row as usize, e.index as usize))
+                .collect());
+        }
         let m = self.get(key)?;
         let [steps, rows, n] = m.trace.dims();
         let v = m.trace.to_host()?;
@@ -165,11 +216,28 @@ impl Monitors {
         f.flush().map_err(io)
     }
 
-    /// Draws spike rasters of the given spike monitors (batch row 0) with the population rate.
+    /// Draws spike rasters of the given spike monitors or event records (batch row 0) with the
+    /// population rate.
     pub fn plot_raster(&self, keys: &[&str], title: &str, path: impl AsRef<Path>) -> Result<()> {
         let mut groups = Vec::new();
         let mut t_max: f64 = 0.0;
         for key in keys {
+            if let Some(e) = self.events.get(*key) {
+                groups.push(RasterGroup {
+                    label: key.to_string(),
+                    num: e.num,
+                    spikes: e
+                        .events
+                        .iter()
+                        .filter(|e| e.row == 0)
+                        .map(|e| (e.step as f64 * self.dt, e.index as usize))
+                        .collect(),
+                });
+                if !e.steps.is_empty() {
+                    t_max = t_max.max(e.steps.end as f64 * self.dt);
+                }
+                continue;
+            }
             let m = self.get(key)?;
             let events = self.spike_events(key)?;
             let pos: std::collections::HashMap<usize, usize> =

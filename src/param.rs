@@ -32,39 +32,100 @@ pub enum ParamValue {
 /// In files it is a number (`tau = 10`), a list (`tau = [5, 10, 20]`), an initializer table
 /// (`V_th = { kind = "uniform", min = 15, max = 25, seed = 1 }`) or a full table
 /// (`tau = { value = 10, trainable = true }`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(from = "ParamSpecRepr")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ParamSpec {
     /// The value.
     pub value: ParamValue,
     /// Whether the parameter receives gradients and optimizer updates.
-    #[serde(default)]
     pub trainable: bool,
 }
 
-/// The accepted spellings of a [`ParamSpec`] in files.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ParamSpecRepr {
-    Scalar(f64),
-    List(Vec<f64>),
-    Full {
-        value: ParamValue,
-        #[serde(default)]
-        trainable: bool,
-    },
-    Init(Initializer),
+/// The accepted spellings of a [`ParamSpec`] in files, read by hand so that a bad one is
+/// reported as what it is (an unknown key of `{ value = .. }`, a non-number in a list) rather
+/// than as "no variant matched".
+impl<'de> Deserialize<'de> for ParamSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let v = toml::Value::deserialize(d)?;
+        spec_of(v).map_err(serde::de::Error::custom)
+    }
 }
 
-impl From<ParamSpecRepr> for ParamSpec {
-    fn from(r: ParamSpecRepr) -> Self {
-        match r {
-            ParamSpecRepr::Scalar(v) => v.into(),
-            ParamSpecRepr::List(v) => v.into(),
-            ParamSpecRepr::Full { value, trainable } => ParamSpec { value, trainable },
-            ParamSpecRepr::Init(i) => i.into(),
-        }
+/// What a TOML value is, for messages.
+fn kind_of(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a number",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "a list",
+        toml::Value::Table(_) => "a table",
     }
+}
+
+fn number_of(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(x) => Some(*x),
+        _ => None,
+    }
+}
+
+fn value_of(v: toml::Value) -> std::result::Result<ParamValue, String> {
+    if let Some(x) = number_of(&v) {
+        return Ok(ParamValue::Scalar(x));
+    }
+    match v {
+        toml::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                number_of(x).ok_or_else(|| format!("element {i} is {}, not a number", kind_of(x)))
+            })
+            .collect::<std::result::Result<Vec<f64>, String>>()
+            .map(ParamValue::PerNeuron),
+        toml::Value::Table(t) if t.contains_key("kind") => toml::Value::Table(t)
+            .try_into::<Initializer>()
+            .map(ParamValue::Init)
+            .map_err(|e| format!("initializer: {}", e.message().trim())),
+        other => Err(format!(
+            "expected a number, a list of numbers, an initializer table `{{ kind = ... }}` or \
+             `{{ value = ..., trainable = ... }}`, got {}",
+            kind_of(&other)
+        )),
+    }
+}
+
+fn spec_of(v: toml::Value) -> std::result::Result<ParamSpec, String> {
+    let toml::Value::Table(mut t) = v else {
+        return value_of(v).map(|value| ParamSpec {
+            value,
+            trainable: false,
+        });
+    };
+    if t.contains_key("kind") || !t.contains_key("value") {
+        return value_of(toml::Value::Table(t)).map(|value| ParamSpec {
+            value,
+            trainable: false,
+        });
+    }
+    let value = value_of(t.remove("value").expect("checked"))?;
+    let trainable = match t.remove("trainable") {
+        None => false,
+        Some(toml::Value::Boolean(b)) => b,
+        Some(other) => {
+            return Err(format!(
+                "`trainable` must be true or false, got {}",
+                kind_of(&other)
+            ));
+        }
+    };
+    if let Some(k) = t.keys().next() {
+        return Err(format!(
+            "unknown field `{k}` in a parameter table, expected `value` or `trainable`"
+        ));
+    }
+    Ok(ParamSpec { value, trainable })
 }
 
 impl ParamSpec {
@@ -135,6 +196,7 @@ impl NParam {
                 if !v.is_finite() {
                     return Err(Error::arg(key, format!("must be finite, got {v}")));
                 }
+                check_fits(key, &[*v], ctx.precision)?;
                 if !spec.trainable {
                     return Ok(NParam::Const(*v));
                 }
@@ -155,6 +217,10 @@ impl NParam {
             }
             ParamValue::Init(init) => init.generate(key, varshape, 1)?,
         };
+        if let Some(x) = values.iter().find(|x| !x.is_finite()) {
+            return Err(Error::arg(key, format!("values must be finite, got {x}")));
+        }
+        check_fits(key, &values, ctx.precision)?;
         Ok(Self::from_values(values, spec.trainable, ctx))
     }
 
@@ -266,6 +332,31 @@ impl Params {
                 *t = f(k, taken);
             }
         }
+    }
+}
+
+/// Refuses values that are finite in float64 but overflow the run's `precision` (float32:
+/// magnitudes above `f32::MAX` would become infinite).
+pub fn check_fits(key: &str, values: &[f64], precision: crate::backend::Precision) -> Result<()> {
+    if precision != crate::backend::Precision::F32 {
+        return Ok(());
+    }
+    match values.iter().position(|x| x.abs() > f32::MAX as f64) {
+        None => Ok(()),
+        Some(i) => Err(Error::arg(
+            key,
+            format!(
+                "{} does not fit in float32 (largest magnitude {:e}){}; use precision = \"f64\" \
+                 or a smaller value",
+                values[i],
+                f32::MAX,
+                if values.len() > 1 {
+                    format!(" at index {i}")
+                } else {
+                    String::new()
+                }
+            ),
+        )),
     }
 }
 

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::dynamics::check_dt;
 use crate::error::{Error, Result};
-use crate::monitor::{Monitor, Monitors, Trace};
+use crate::monitor::{Event, Events, Monitor, Monitors, Trace};
 use crate::network::Network;
 use crate::run_engine::{Engine, Fallback};
 use crate::state::StateTensor;
@@ -76,6 +76,13 @@ struct MonitorSpec {
     every: u64,
 }
 
+#[derive(Debug)]
+struct EventSpec {
+    key: String,
+    member: String,
+    var: String,
+}
+
 /// Runs a [`Network`]: inputs, monitors, a progress bar.
 #[derive(Debug)]
 pub struct Runner<'a> {
@@ -83,8 +90,10 @@ pub struct Runner<'a> {
     dt: f64,
     inputs: Vec<InputSpec>,
     monitors: Vec<MonitorSpec>,
+    events: Vec<EventSpec>,
     progress: bool,
     fused: bool,
+    check_finite: bool,
 }
 
 /// Splits `member.var` and checks that the member and the state exist.
@@ -122,8 +131,10 @@ impl<'a> Runner<'a> {
             dt: check_dt(dt)?,
             inputs: Vec::new(),
             monitors: Vec::new(),
+            events: Vec::new(),
             progress: false,
             fused: true,
+            check_finite: false,
         })
     }
 
@@ -139,6 +150,21 @@ impl<'a> Runner<'a> {
         }
         let num = g.num();
         let ctx = self.net.ctx().clone();
+        let values: Vec<&[f64]> = match &value {
+            InputValue::Constant(c) => vec![std::slice::from_ref(c)],
+            InputValue::PerNeuron(v) | InputValue::Section { values: v, .. } => vec![&v[..]],
+            InputValue::PerStep(rows) => rows.iter().map(|r| &r[..]).collect(),
+            InputValue::Func(_) | InputValue::Tensor(_) => Vec::new(),
+        };
+        for v in values {
+            if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+                return Err(Error::arg(
+                    format!("{group}.input"),
+                    format!("values must be finite, got {x}"),
+                ));
+            }
+            crate::param::check_fits(&format!("{group}.input"), v, ctx.precision)?;
+        }
         let check_len = |len: usize, what: &str| {
             if len == 1 || len == num {
                 Ok(())
@@ -232,6 +258,37 @@ impl<'a> Runner<'a> {
         Ok(self)
     }
 
+    /// Records the spikes of `key` (`member.var`, a spike or other boolean state, e.g.
+    /// `E.spike`) as events `(step, row, index)` every step ([`Monitors::events`]): memory grows
+    /// with the number of spikes, not with steps × neurons as a dense monitor's does.
+    pub fn record_events(mut self, key: &str) -> Result<Self> {
+        let (member, var, cols) = resolve_key(self.net, key)?;
+        let m = self
+            .net
+            .members()
+            .into_iter()
+            .find(|m| m.name() == member)
+            .ok_or_else(|| Error::unknown_key(key, "member vanished"))?;
+        if !matches!(m.states().get(&var), StateTensor::Bool(_)) && var != "spike" {
+            return Err(Error::arg(
+                key,
+                "only spikes and other boolean states can be recorded as events",
+            ));
+        }
+        if u32::try_from(cols).is_err() || u32::try_from(m.states().rows()).is_err() {
+            return Err(Error::arg(key, "too many elements to record as events"));
+        }
+        if self.events.iter().any(|e| e.key == key) {
+            return Err(Error::DuplicateName(key.to_string()));
+        }
+        self.events.push(EventSpec {
+            key: key.to_string(),
+            member,
+            var,
+        });
+        Ok(self)
+    }
+
     /// Shows a progress bar on the terminal (off by default).
     pub fn progress(mut self, on: bool) -> Self {
         self.progress = on;
@@ -244,6 +301,17 @@ impl<'a> Runner<'a> {
     /// the composed-op path (tests compare the two).
     pub fn fused(mut self, on: bool) -> Self {
         self.fused = on;
+        self
+    }
+
+    /// Whether the run stops at the first NaN or infinite state (off by default) with
+    /// [`Error::NonFinite`], which names the member, state, element, step and time and hints at
+    /// the likely cause. The fused path scans every float state after every step (exact step);
+    /// the composed-op path checks every [`COMPOSED_CHECK_EVERY`](crate::finite::COMPOSED_CHECK_EVERY)
+    /// steps and after the last one (the error then also names the last step known finite).
+    /// After the error the network holds the states of the step where the value was seen.
+    pub fn check_finite(mut self, on: bool) -> Self {
+        self.check_finite = on;
         self
     }
 
@@ -266,6 +334,21 @@ impl<'a> Runner<'a> {
             InputValue::Func(f) => ctx.tensor(vec![f(t)], [1, 1]),
             _ => unreachable!("constant inputs are cached"),
         })
+    }
+
+    /// The first non-finite float state of any member (composed path).
+    fn scan_finite(&self) -> Result<Option<crate::finite::Found>> {
+        for m in self.net.members() {
+            for (key, state) in m.states().iter() {
+                if key == "input" {
+                    continue;
+                }
+                if let Some(found) = crate::finite::check_tensor(m.name(), key, state)? {
+                    return Ok(Some(found));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// Runs for `duration` ms (`round(duration/dt)` steps) and returns the monitors.
@@ -313,14 +396,25 @@ impl<'a> Runner<'a> {
                     every: m.every,
                 })
                 .collect();
-            let done = crate::fused::engine::try_run(
-                self.net,
-                self.dt,
-                &inputs,
-                &monitors,
+            let events: Vec<crate::fused::engine::EventPlan> = self
+                .events
+                .iter()
+                .map(|e| crate::fused::engine::EventPlan {
+                    key: e.key.clone(),
+                    member: e.member.clone(),
+                    var: e.var.clone(),
+                })
+                .collect();
+            let plan = crate::fused::engine::Plan {
+                dt: self.dt,
+                inputs: &inputs,
+                monitors: &monitors,
+                events: &events,
                 n_steps,
-                bar.as_ref(),
-            )?;
+                progress: bar.as_ref(),
+                check_finite: self.check_finite,
+            };
+            let done = crate::fused::engine::try_run(self.net, &plan)?;
             match done {
                 Ok(out) => {
                     if let Some(pb) = bar {
@@ -353,6 +447,10 @@ impl<'a> Runner<'a> {
         let mut chunks: Vec<Vec<Trace>> = vec![Vec::new(); self.monitors.len()];
         let mut steps: Vec<Vec<u64>> = vec![Vec::new(); self.monitors.len()];
         let start = self.net.step_index();
+        let mut event_pending: Vec<Vec<StateTensor>> = vec![Vec::new(); self.events.len()];
+        let mut event_out: Vec<Vec<Event>> = vec![Vec::new(); self.events.len()];
+        let mut event_from: Vec<u64> = vec![start; self.events.len()];
+        let mut last_finite: Option<u64> = None;
         for n in 0..n_steps {
             let k = start + n;
             let t = k as f64 * self.dt;
@@ -362,6 +460,18 @@ impl<'a> Runner<'a> {
                 }
             }
             self.net.update(self.dt)?;
+            if self.check_finite
+                && ((n + 1).is_multiple_of(crate::finite::COMPOSED_CHECK_EVERY) || n + 1 == n_steps)
+            {
+                if let Some(found) = self.scan_finite()? {
+                    if let Some(pb) = bar {
+                        pb.finish_and_clear();
+                    }
+                    self.net.clear_input();
+                    return Err(found.into_error(k, self.dt, Some(last_finite)));
+                }
+                last_finite = Some(k);
+            }
             for (mi, m) in self.monitors.iter().enumerate() {
                 // Every k-th step: the steps k−1, 2k−1, ... (the states at multiples of k·dt),
                 // counted from step 0 of the network so that consecutive runs stay aligned.
@@ -388,6 +498,20 @@ impl<'a> Runner<'a> {
                     chunks[mi].push(stack(std::mem::take(&mut pending[mi])));
                 }
             }
+            for (ei, e) in self.events.iter().enumerate() {
+                let member = self
+                    .net
+                    .members()
+                    .into_iter()
+                    .find(|d| d.name() == e.member)
+                    .ok_or_else(|| Error::unknown_key(&e.key, "member vanished"))?;
+                event_pending[ei].push(member.states().get(&e.var).clone());
+                if event_pending[ei].len() == CHUNK || n + 1 == n_steps {
+                    let chunk = std::mem::take(&mut event_pending[ei]);
+                    append_events(&mut event_out[ei], chunk, event_from[ei])?;
+                    event_from[ei] = k + 1;
+                }
+            }
             self.net.clear_input();
             if let Some(pb) = &bar
                 && n % 256 == 0
@@ -402,6 +526,25 @@ impl<'a> Runner<'a> {
             self.dt,
             Engine::Composed { reason: fallback },
         );
+        for (ei, e) in self.events.iter().enumerate() {
+            let (rows, num) = self
+                .net
+                .members()
+                .into_iter()
+                .find(|d| d.name() == e.member)
+                .map(|d| {
+                    let [r, c] = d.states().get(&e.var).dims();
+                    (r, c)
+                })
+                .unwrap_or((0, 0));
+            out.insert_events(Events {
+                key: e.key.clone(),
+                num,
+                rows,
+                steps: start..start + n_steps,
+                events: std::mem::take(&mut event_out[ei]),
+            });
+        }
         for (mi, m) in self.monitors.iter().enumerate() {
             if !pending[mi].is_empty() {
                 chunks[mi].push(stack(std::mem::take(&mut pending[mi])));
@@ -431,6 +574,31 @@ impl<'a> Runner<'a> {
         }
         Ok(out)
     }
+}
+
+/// Appends the events of consecutive per-step `[rows, n]` states (the first after step
+/// `first`), read back to the host in one piece.
+fn append_events(out: &mut Vec<Event>, chunk: Vec<StateTensor>, first: u64) -> Result<()> {
+    let Some([rows, n]) = chunk.first().map(StateTensor::dims) else {
+        return Ok(());
+    };
+    let steps = chunk.len();
+    let v = stack(chunk).to_host()?;
+    for s in 0..steps {
+        for r in 0..rows {
+            let row = &v[(s * rows + r) * n..(s * rows + r + 1) * n];
+            for (i, &x) in row.iter().enumerate() {
+                if x > 0.0 {
+                    out.push(Event {
+                        step: first + s as u64,
+                        row: r as u32,
+                        index: i as u32,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Stacks per-step `[rows, n]` states into `[steps, rows, n]`.

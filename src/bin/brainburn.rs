@@ -38,6 +38,14 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Do not stop at the first NaN or infinite state (by default such a run fails with
+        /// exit status 2, naming the step, group, state and neuron, and publishes nothing).
+        #[arg(long)]
+        no_check_finite: bool,
+        /// Refuse runs whose memory estimate exceeds this size (e.g. 8G, 512M; default 80 % of
+        /// the machine's memory).
+        #[arg(long)]
+        max_memory: Option<String>,
     },
     /// Time the standard workloads on the named backends and print one table.
     Bench {
@@ -88,6 +96,8 @@ fn main() -> ExitCode {
             backend,
             precision,
             quiet,
+            no_check_finite,
+            max_memory,
         } => (|| {
             let backend: BackendKind = backend.parse()?;
             let precision = precision.map(|p| p.parse::<Precision>()).transpose()?;
@@ -95,6 +105,11 @@ fn main() -> ExitCode {
                 backend,
                 precision,
                 quiet,
+                check_finite: !no_check_finite,
+                max_memory: max_memory
+                    .as_deref()
+                    .map(brainburn::netfile::parse_size)
+                    .transpose()?,
             };
             let summary = run_file(&net, &out, &opts)?;
             for (g, s) in &summary.groups {

@@ -1,19 +1,22 @@
 //! `brainburn run NET.toml --out DIR`: simulate a network file and write spikes, monitors,
 //! a summary and plots into DIR.
 //!
-//! Everything is validated and built before the run, and outputs are first written to a
-//! temporary directory next to DIR and moved into DIR only when all of them exist, so a bad
-//! file or a failed run writes nothing partial into DIR.
+//! Everything is validated and built, and `--out` checked, before the run; outputs are written
+//! into a staging directory next to DIR that replaces DIR as a whole once all of them exist
+//! ([`Staging`]), so a bad file or a failed run (e.g. a non-finite state) publishes nothing and
+//! no file of an earlier run survives beside a new `summary.json`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
 
+use super::output::Staging;
 use crate::backend::{BackendKind, Ctx, Precision};
 use crate::error::{Error, Result};
+use crate::monitor::Events;
 use crate::netfile::NetworkSpec;
 use crate::run_engine::Engine;
 
@@ -26,6 +29,12 @@ pub struct RunOptions {
     pub precision: Option<Precision>,
     /// Hide the progress bar.
     pub quiet: bool,
+    /// Stop at the first NaN or infinite state ([`crate::runner::Runner::check_finite`]); a
+    /// stopped run publishes nothing.
+    pub check_finite: bool,
+    /// Refuse a run whose memory estimate exceeds this many bytes
+    /// ([`NetworkSpec::check_memory`]); `None`: [`crate::netfile::default_limit`].
+    pub max_memory: Option<u64>,
 }
 
 impl Default for RunOptions {
@@ -34,6 +43,8 @@ impl Default for RunOptions {
             backend: BackendKind::Flex,
             precision: None,
             quiet: true,
+            check_finite: true,
+            max_memory: None,
         }
     }
 }
@@ -72,24 +83,15 @@ pub struct RunSummary {
     pub engine: Engine,
 }
 
-/// A sibling temporary directory of `out` that is removed unless kept.
-struct Staging {
-    path: PathBuf,
-    keep: bool,
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
-    }
-}
-
 /// Runs the network file at `path` and writes the outputs into `out`.
 pub fn run_file(path: &Path, out: &Path, opts: &RunOptions) -> Result<RunSummary> {
     let t0 = Instant::now();
     let spec = NetworkSpec::from_path(path)?;
+    spec.check_memory(
+        opts.max_memory
+            .unwrap_or_else(crate::netfile::default_limit),
+    )?;
+    let staging = Staging::create(out)?;
     let precision = opts.precision.unwrap_or(spec.precision);
     let ctx = Ctx::new(opts.backend, precision)?;
     let mut built = spec.build(&ctx)?;
@@ -101,40 +103,25 @@ pub fn run_file(path: &Path, out: &Path, opts: &RunOptions) -> Result<RunSummary
         .collect();
     let spike_keys: Vec<String> = spiking.iter().map(|g| format!("{g}.spike")).collect();
     let steps = built.steps;
-    let monitors = built
-        .runner(&spike_keys)?
+    let mut runner = built.runner(&[])?;
+    for k in &spike_keys {
+        runner = runner.record_events(k)?;
+    }
+    let monitors = runner
         .progress(!opts.quiet)
+        .check_finite(opts.check_finite)
         .run_steps(steps)?;
 
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "out".into());
-    let staging = Staging {
-        path: parent.join(format!(".{name}.partial-{}", std::process::id())),
-        keep: false,
-    };
-    let _ = std::fs::remove_dir_all(&staging.path);
-    std::fs::create_dir_all(staging.path.join("monitors"))
-        .map_err(|e| Error::io(&staging.path, e))?;
-
     let mut groups = BTreeMap::new();
-    let mut events: Vec<(u64, usize, usize)> = Vec::new(); // (step, group position, index)
-    for (gpos, g) in spiking.iter().enumerate() {
-        let key = format!("{g}.spike");
+    let mut records = Vec::new();
+    for g in &spiking {
+        let record = monitors.events(&format!("{g}.spike"))?;
         let num = built.net.group(g)?.num();
         let mut counts = vec![0u64; num];
-        for (step, row, idx) in monitors.spike_events(&key)? {
-            if row == 0 {
-                counts[idx] += 1;
-                events.push((step, gpos, idx));
-            }
+        for e in record.events.iter().filter(|e| e.row == 0) {
+            counts[e.index as usize] += 1;
         }
+        records.push(record);
         let total: u64 = counts.iter().sum();
         let seconds = steps as f64 * spec.dt / 1000.0;
         let rate = if seconds > 0.0 {
@@ -152,21 +139,28 @@ pub fn run_file(path: &Path, out: &Path, opts: &RunOptions) -> Result<RunSummary
             },
         );
     }
-    events.sort_unstable();
-    write_spikes(&staging.path.join("spikes.csv"), &events, &spiking, spec.dt)?;
+    write_spikes(
+        &staging.path().join("spikes.csv"),
+        &records,
+        &spiking,
+        spec.dt,
+    )?;
     for m in &built.monitors {
         monitors.write_csv(
             &m.key,
-            staging.path.join("monitors").join(format!("{}.csv", m.key)),
+            staging
+                .path()
+                .join("monitors")
+                .join(format!("{}.csv", m.key)),
         )?;
-        monitors.plot_trace(&m.key, 10, staging.path.join(format!("{}.png", m.key)))?;
+        monitors.plot_trace(&m.key, 10, staging.path().join(format!("{}.png", m.key)))?;
     }
     let raster_keys: Vec<&str> = spike_keys.iter().map(String::as_str).collect();
     if !raster_keys.is_empty() {
         monitors.plot_raster(
             &raster_keys,
             &path.display().to_string(),
-            staging.path.join("raster.png"),
+            staging.path().join("raster.png"),
         )?;
     }
     let summary = RunSummary {
@@ -180,40 +174,35 @@ pub fn run_file(path: &Path, out: &Path, opts: &RunOptions) -> Result<RunSummary
     };
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::arg("summary", format!("cannot serialise: {e}")))?;
-    std::fs::write(staging.path.join("summary.json"), json)
-        .map_err(|e| Error::io(&staging.path, e))?;
-    publish(&staging.path, out)?;
+    let summary_path = staging.path().join("summary.json");
+    std::fs::write(&summary_path, json).map_err(|e| Error::io(&summary_path, e))?;
+    staging.publish()?;
     Ok(summary)
 }
 
-/// `spikes.csv`: `step,t_ms,group,index`, ordered by step, then group (file order), then index.
-fn write_spikes(
-    path: &Path,
-    events: &[(u64, usize, usize)],
-    groups: &[String],
-    dt: f64,
-) -> Result<()> {
+/// `spikes.csv`: `step,t_ms,group,index` (batch row 0), ordered by step, then group (file
+/// order), then index: the groups' event lists (each ordered by step) merged step by step.
+fn write_spikes(path: &Path, records: &[&Events], groups: &[String], dt: f64) -> Result<()> {
     let io = |e| Error::io(path, e);
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
     writeln!(f, "step,t_ms,group,index").map_err(io)?;
-    for &(step, g, i) in events {
-        writeln!(f, "{step},{},{},{i}", step as f64 * dt, groups[g]).map_err(io)?;
-    }
-    f.flush().map_err(io)
-}
-
-/// Moves every file of `staging` into `out` (creating it), replacing files of the same names.
-fn publish(staging: &Path, out: &Path) -> Result<()> {
-    std::fs::create_dir_all(out.join("monitors")).map_err(|e| Error::io(out, e))?;
-    for sub in ["", "monitors"] {
-        let dir = staging.join(sub);
-        for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
-            let entry = entry.map_err(|e| Error::io(&dir, e))?;
-            if entry.path().is_file() {
-                let dest = out.join(sub).join(entry.file_name());
-                std::fs::rename(entry.path(), &dest).map_err(|e| Error::io(&dest, e))?;
+    let mut at = vec![0usize; records.len()];
+    loop {
+        let next = records
+            .iter()
+            .zip(&at)
+            .filter_map(|(r, &i)| r.events.get(i).map(|e| e.step))
+            .min();
+        let Some(step) = next else { break };
+        let t = step as f64 * dt;
+        for (g, r) in records.iter().enumerate() {
+            while let Some(e) = r.events.get(at[g]).filter(|e| e.step == step) {
+                if e.row == 0 {
+                    writeln!(f, "{step},{t},{},{}", groups[g], e.index).map_err(io)?;
+                }
+                at[g] += 1;
             }
         }
     }
-    Ok(())
+    f.flush().map_err(io)
 }

@@ -10,6 +10,7 @@
 //! network is not on a CPU backend, may track gradients, or has a member or monitor without a
 //! host form; the runner then takes the composed-op path.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use burn::tensor::{Bool, Tensor, TensorData};
@@ -19,7 +20,8 @@ use super::host::{HostFloat, HostGroup, HostSlice, HostSynapse, read_float};
 use crate::backend::Precision;
 use crate::dynamics::{Dynamics, StepTime};
 use crate::error::{Error, Result};
-use crate::monitor::{Monitor, Monitors, Trace};
+use crate::finite::{Found, first_non_finite};
+use crate::monitor::{Event, Events, Monitor, Monitors, Trace};
 use crate::network::Network;
 use crate::run_engine::{Engine, Fallback};
 use crate::runner::InputValue;
@@ -46,6 +48,36 @@ pub struct MonitorPlan {
     pub indices: Option<Vec<usize>>,
     /// Record every `every` steps.
     pub every: u64,
+}
+
+/// A key recorded as spike events.
+#[derive(Clone, Debug)]
+pub struct EventPlan {
+    /// `member.var`.
+    pub key: String,
+    /// The member.
+    pub member: String,
+    /// The (boolean) state.
+    pub var: String,
+}
+
+/// What a run does: its step size, inputs, records, length and checks.
+#[derive(Clone, Copy)]
+pub struct Plan<'a> {
+    /// Step size (ms).
+    pub dt: f64,
+    /// The inputs.
+    pub inputs: &'a [InputPlan],
+    /// The dense monitors.
+    pub monitors: &'a [MonitorPlan],
+    /// The keys recorded as events.
+    pub events: &'a [EventPlan],
+    /// Steps to run.
+    pub n_steps: u64,
+    /// A progress bar to advance.
+    pub progress: Option<&'a ProgressBar>,
+    /// Stop at the first non-finite state.
+    pub check_finite: bool,
 }
 
 /// Why a network cannot run on the fused path at all, or `None` when it can: a CPU backend,
@@ -151,22 +183,17 @@ fn synapse_kernel<E: HostFloat>(
     Ok(Ok(k))
 }
 
-/// Runs `n_steps` steps of `net` on the fused path and returns the monitors, or why the
-/// fused engine declined (and nothing changed).
-pub fn try_run(
-    net: &mut Network,
-    dt: f64,
-    inputs: &[InputPlan],
-    monitors: &[MonitorPlan],
-    n_steps: u64,
-    progress: Option<&ProgressBar>,
-) -> Result<Ran> {
+/// Runs `plan.n_steps` steps of `net` on the fused path and returns the monitors, or why the
+/// fused engine declined (and nothing changed). With `plan.check_finite`, every float state is
+/// scanned after every step and the first NaN or infinity stops the run with
+/// [`Error::NonFinite`] (the network then holds the states of that step).
+pub fn try_run(net: &mut Network, plan: &Plan<'_>) -> Result<Ran> {
     if let Some(why) = ineligible(net) {
         return Ok(Err(why));
     }
     match net.ctx().precision {
-        Precision::F32 => run_as::<f32>(net, dt, inputs, monitors, n_steps, progress),
-        Precision::F64 => run_as::<f64>(net, dt, inputs, monitors, n_steps, progress),
+        Precision::F32 => run_as::<f32>(net, plan),
+        Precision::F64 => run_as::<f64>(net, plan),
     }
 }
 
@@ -238,14 +265,19 @@ fn uncovered(member: &dyn Dynamics, has: impl Fn(&str) -> bool) -> Option<String
         .map(|(k, _)| k.to_string())
 }
 
-fn run_as<E: HostFloat>(
-    net: &mut Network,
-    dt: f64,
-    inputs: &[InputPlan],
-    monitors: &[MonitorPlan],
-    n_steps: u64,
-    progress: Option<&ProgressBar>,
-) -> Result<Ran> {
+/// Most elements a monitor buffer reserves before the run (it grows past this as it fills).
+const MAX_RESERVE: usize = 1 << 22;
+
+fn run_as<E: HostFloat>(net: &mut Network, plan: &Plan<'_>) -> Result<Ran> {
+    let Plan {
+        dt,
+        inputs,
+        monitors,
+        events,
+        n_steps,
+        progress,
+        check_finite,
+    } = *plan;
     let rows = net.mode().rows();
     // Build every kernel; decline if one is missing.
     let mut groups = Vec::new();
@@ -345,12 +377,52 @@ fn run_as<E: HostFloat>(
             return Ok(Err(Fallback::Monitor { key: m.key.clone() }));
         };
         let per_step = m.indices.as_ref().map_or(view.len(), |i| i.len() * rows);
-        let recorded = (n_steps / m.every + 1) as usize;
+        let recorded = usize::try_from(n_steps / m.every + 1).unwrap_or(usize::MAX);
+        let reserve = per_step.saturating_mul(recorded).min(MAX_RESERVE);
         buffers.push(match view {
-            HostSlice::Float(_) => Buffer::Float(Vec::with_capacity(per_step * recorded)),
-            HostSlice::Bool(_) => Buffer::Bool(Vec::with_capacity(per_step * recorded)),
+            HostSlice::Float(_) => Buffer::Float(Vec::with_capacity(reserve)),
+            HostSlice::Bool(_) => Buffer::Bool(Vec::with_capacity(reserve)),
         });
         sources.push(src);
+    }
+
+    // Event records: the groups' boolean states they read.
+    let mut event_sources: Vec<usize> = Vec::new();
+    for e in events {
+        let Some(g) = index(&e.member) else {
+            return Ok(Err(Fallback::Monitor { key: e.key.clone() }));
+        };
+        if !matches!(host.groups[g].var(&e.var), Some(HostSlice::Bool(_))) {
+            return Ok(Err(Fallback::Monitor { key: e.key.clone() }));
+        }
+        event_sources.push(g);
+    }
+    let mut event_out: Vec<Vec<Event>> = vec![Vec::new(); events.len()];
+
+    // The float states the finite check scans (borrowed views only: a view built on request,
+    // e.g. a delay ring, holds values of states that are scanned themselves).
+    let mut finite_plan: Vec<(Source, String, String)> = Vec::new();
+    if check_finite {
+        for (gi, g) in net.groups().enumerate() {
+            for (key, _) in g.state_layout() {
+                if matches!(
+                    host.groups[gi].var(&key),
+                    Some(HostSlice::Float(Cow::Borrowed(_)))
+                ) {
+                    finite_plan.push((Source::Group(gi), g.name().to_string(), key));
+                }
+            }
+        }
+        for (si, s) in net.synapses().enumerate() {
+            for (key, _) in s.state_layout() {
+                if matches!(
+                    host.synapses[si].var(&key),
+                    Some(HostSlice::Float(Cow::Borrowed(_)))
+                ) {
+                    finite_plan.push((Source::Synapse(si), s.name().to_string(), key));
+                }
+            }
+        }
     }
 
     let columns: Vec<Columns> = monitors
@@ -398,6 +470,18 @@ fn run_as<E: HostFloat>(
                     .expect("checked when the plan was built"),
             );
         }
+        if let Some(found) = scan_finite(&host, &finite_plan, rows) {
+            write_back(net, &host)?;
+            net.clear_input();
+            net.set_step_index(k + 1);
+            return Err(found.into_error(k, dt, None));
+        }
+        for (ei, e) in events.iter().enumerate() {
+            let g = event_sources[ei];
+            if let Some(HostSlice::Bool(v)) = host.groups[g].var(&e.var) {
+                push_events(&mut event_out[ei], &v, nums[g], k);
+            }
+        }
         for (mi, m) in monitors.iter().enumerate() {
             // The runner's rule: steps k with (k + 1) a multiple of `every`, counted from the
             // network's step 0.
@@ -429,6 +513,15 @@ fn run_as<E: HostFloat>(
     net.set_step_index(start + n_steps);
     let ctx = net.ctx().clone();
     let mut out = Monitors::new(dt, Engine::Fused);
+    for (ei, e) in events.iter().enumerate() {
+        out.insert_events(Events {
+            key: e.key.clone(),
+            num: nums[event_sources[ei]],
+            rows,
+            steps: start..start + n_steps,
+            events: std::mem::take(&mut event_out[ei]),
+        });
+    }
     for (mi, (m, buf)) in monitors.iter().zip(buffers).enumerate() {
         let num = match sources[mi] {
             Source::Group(g) | Source::Input(g) => nums[g],
@@ -464,6 +557,56 @@ fn run_as<E: HostFloat>(
         });
     }
     Ok(Ok(out))
+}
+
+/// Appends the spikes of one step (`rows × num`, row-major) after step `step`.
+#[inline]
+fn push_events(out: &mut Vec<Event>, v: &[bool], num: usize, step: u64) {
+    for (r, row) in v.chunks(num.max(1)).enumerate() {
+        // Most steps have few spikes: skip spike-free blocks of 16 quickly.
+        for (c, block) in row.chunks(16).enumerate() {
+            if !block.iter().fold(false, |a, &b| a | b) {
+                continue;
+            }
+            for (i, &b) in block.iter().enumerate() {
+                if b {
+                    out.push(Event {
+                        step,
+                        row: r as u32,
+                        index: (c * 16 + i) as u32,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The first non-finite value among the planned states.
+fn scan_finite<E: HostFloat>(
+    host: &HostNet<E>,
+    plan: &[(Source, String, String)],
+    rows: usize,
+) -> Option<Found> {
+    for (src, member, key) in plan {
+        let view = match *src {
+            Source::Group(g) => host.groups[g].var(key),
+            Source::Synapse(s) => host.synapses[s].var(key),
+            Source::Input(_) => None,
+        };
+        if let Some(HostSlice::Float(v)) = view
+            && let Some(flat) = first_non_finite(&v)
+        {
+            return Some(Found {
+                member: member.clone(),
+                state: key.clone(),
+                flat,
+                num: v.len() / rows.max(1),
+                rows,
+                value: v[flat].to_f64(),
+            });
+        }
+    }
+    None
 }
 
 /// Appends one recorded step (all columns, or `indices` of every row).

@@ -6,9 +6,11 @@
 //! naming it). Building a [`NetworkSpec`] validates everything before anything runs.
 
 mod build;
+mod memory;
 mod seeds;
 
 pub use build::{BuiltNetwork, GroupInput};
+pub use memory::{MemoryEstimate, MemoryItem, default_limit, human, parse_size};
 
 use std::path::Path;
 
@@ -120,6 +122,9 @@ struct FileRepr {
     inputs: Vec<Spanned<InputSpec>>,
 }
 
+/// Most steps a network file may ask for (`duration / dt`).
+pub const MAX_STEPS: u64 = 1_000_000_000_000;
+
 /// 1-based line of byte offset `pos` in `src`.
 pub(crate) fn line_of(src: &str, pos: usize) -> usize {
     src[..pos.min(src.len())]
@@ -149,6 +154,49 @@ pub(crate) fn field_from_message(msg: &str) -> String {
     "syntax".to_string()
 }
 
+/// The `[[name]]` table (as `name[i]`, 0-based) that the line holding byte `pos` belongs to,
+/// if any.
+fn table_path_at(src: &str, pos: usize) -> Option<String> {
+    let upto = &src[..pos.min(src.len())];
+    let header = upto.lines().rev().find_map(|l| {
+        let t = l.trim();
+        t.strip_prefix("[[")
+            .and_then(|r| r.strip_suffix("]]"))
+            .map(str::trim)
+    })?;
+    let index = upto
+        .lines()
+        .filter(|l| {
+            l.trim()
+                .strip_prefix("[[")
+                .and_then(|r| r.strip_suffix("]]"))
+                .is_some_and(|h| h.trim() == header)
+        })
+        .count()
+        .checked_sub(1)?;
+    Some(format!("{header}[{index}]"))
+}
+
+/// The dotted key path of the `key = value` whose value starts at byte `pos` (`dt`,
+/// `inputs[1].value`), from the line's key and the table it sits in.
+fn key_path_at(src: &str, pos: usize) -> Option<String> {
+    let pos = pos.min(src.len());
+    let start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let before = &src[start..pos];
+    let key = before.split_once('=')?.0.trim();
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    Some(match table_path_at(src, start) {
+        Some(table) => format!("{table}.{key}"),
+        None => key.to_string(),
+    })
+}
+
 /// A parser message on one line.
 pub(crate) fn one_line(msg: &str) -> String {
     msg.lines()
@@ -164,8 +212,23 @@ impl NetworkSpec {
         let repr: FileRepr = toml::from_str(source).map_err(|e| {
             let line = e.span().map(|s| line_of(source, s.start));
             let reason = one_line(e.message());
+            let mut field = field_from_message(&reason);
+            let is_value_error = ["invalid type", "invalid value", "unknown variant"]
+                .iter()
+                .any(|p| reason.starts_with(p));
+            if let Some(span) = e.span()
+                && (field == "syntax" && is_value_error)
+                && let Some(path) = key_path_at(source, span.start)
+            {
+                field = path;
+            } else if let Some(span) = e.span()
+                && field != "syntax"
+                && let Some(table) = table_path_at(source, span.start)
+            {
+                field = format!("{table}.{field}");
+            }
             Error::NetworkFile {
-                field: field_from_message(&reason),
+                field,
                 line,
                 reason,
             }
@@ -182,6 +245,27 @@ impl NetworkSpec {
                 field: "duration".into(),
                 line: find_line(source, "duration"),
                 reason: format!("must be a non-negative number of ms, got {}", repr.duration),
+            });
+        }
+        if repr.duration > 0.0 && repr.dt > repr.duration {
+            return Err(Error::NetworkFile {
+                field: "dt".into(),
+                line: find_line(source, "dt"),
+                reason: format!(
+                    "dt = {} ms is longer than duration = {} ms: the run would have no step",
+                    repr.dt, repr.duration
+                ),
+            });
+        }
+        let steps = (repr.duration / repr.dt).round();
+        if steps > MAX_STEPS as f64 {
+            return Err(Error::NetworkFile {
+                field: "duration".into(),
+                line: find_line(source, "duration"),
+                reason: format!(
+                    "duration / dt = {steps:.3e} steps; at most {:.0e} are allowed (a larger dt or a shorter duration)",
+                    MAX_STEPS as f64
+                ),
             });
         }
         Ok(NetworkSpec {

@@ -32,6 +32,8 @@ fn opts() -> RunOptions {
         backend: crate::backends()[0],
         precision: Some(PRECISION),
         quiet: true,
+        check_finite: true,
+        max_memory: None,
     }
 }
 
@@ -494,4 +496,132 @@ fn extra_oracle_spike_steps() {
         );
         let _ = std::fs::remove_file(&file);
     }
+}
+
+/// A run that goes non-finite (classic HH with `euler`, dt = 0.1, input 500) fails with exit
+/// status 2 naming step, group, state and neuron, and publishes nothing (an earlier output in
+/// DIR stays as it was); `--no-check-finite` lets it finish (exit 0, NaN in the monitor).
+#[test]
+fn a_non_finite_run_fails_with_exit_2_and_publishes_nothing() {
+    if PRECISION != Precision::F32 {
+        return; // the command is process-level; one precision is enough
+    }
+    let dir = scratch("nonfinite");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("net.toml");
+    std::fs::write(
+        &file,
+        "dt = 0.1\nduration = 20\n\n[[groups]]\nname = \"hh\"\nmodel = \"HH\"\nsize = 2\n\
+         method = \"euler\"\nV_initializer = { kind = \"constant\", value = -65.0 }\n\
+         input = [0.0, 500.0]\n\n[[monitors]]\nkey = \"hh.V\"\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("earlier.txt"), "an earlier run").unwrap();
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "run".to_string(),
+            file.to_str().unwrap().to_string(),
+            "--out".into(),
+            out.to_str().unwrap().to_string(),
+            "--quiet".into(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let a = args(&[]);
+    let (code, err) = brainburn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2, "{err}");
+    for part in ["non-finite", "`hh.", "index 1", "after step", "euler"] {
+        assert!(err.contains(part), "`{part}` missing: {err}");
+    }
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, ["earlier.txt"], "nothing published");
+    let siblings = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(siblings, 2, "net.toml and out only: no staging left");
+
+    let a = args(&["--no-check-finite"]);
+    let (code, err) = brainburn(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.join("earlier.txt").exists(), "DIR replaced as a whole");
+    let (_, rows) = read_monitor(&out.join("monitors").join("hh.V.csv"));
+    assert!(
+        rows.iter().any(|r| r[3].is_nan()),
+        "the unchecked run holds NaN"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A second run into the same DIR replaces it as a whole: the first run's monitor files do not
+/// survive beside the new `summary.json`; `--out` naming a file, or a name too long for the
+/// file system, is refused (exit 2) before anything is simulated.
+#[test]
+fn out_dir_is_replaced_as_a_whole_and_checked_up_front() {
+    if PRECISION != Precision::F32 {
+        return;
+    }
+    let dir = scratch("outdir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let with_monitor = dir.join("a.toml");
+    let base = "dt = 0.1\nduration = 5\n\n[[groups]]\nname = \"E\"\nmodel = \"LIF\"\nsize = 3\ninput = 30.0\n";
+    std::fs::write(
+        &with_monitor,
+        format!("{base}\n[[monitors]]\nkey = \"E.V\"\n"),
+    )
+    .unwrap();
+    let without = dir.join("b.toml");
+    std::fs::write(&without, base).unwrap();
+    let out = dir.join("out");
+    let run = |net: &Path, out: &Path| {
+        brainburn(&[
+            "run",
+            net.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+    };
+    let (code, err) = run(&with_monitor, &out);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.join("monitors").join("E.V.csv").exists());
+    assert!(out.join("E.V.png").exists());
+    let (code, err) = run(&without, &out);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.join("summary.json").exists());
+    assert!(
+        !out.join("monitors").join("E.V.csv").exists(),
+        "old monitor gone"
+    );
+    assert!(!out.join("E.V.png").exists(), "old plot gone");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names.len(), 3, "a.toml, b.toml, out: {names:?}");
+
+    // A long run: the refusals must come before it is simulated.
+    let long = dir.join("long.toml");
+    std::fs::write(&long, base.replace("duration = 5", "duration = 1e9")).unwrap();
+    let file = dir.join("a_file");
+    std::fs::write(&file, "x").unwrap();
+    let t0 = std::time::Instant::now();
+    let (code, err) = run(&long, &file);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--out") && err.contains("not a directory"),
+        "{err}"
+    );
+    let (code, err) = run(&long, &dir.join("n".repeat(300)));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--out") && err.contains("255"), "{err}");
+    let (code, err) = run(&long, &file.join("sub"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--out"), "{err}");
+    assert!(t0.elapsed().as_secs() < 60, "refused up front");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -239,3 +239,159 @@ fn csv_and_plots_are_written() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Classic HH integrated with `euler` at dt = 0.1 and a 500 µA/cm² input blows up within a few
+/// steps. With `check_finite` the run stops with `NonFinite` naming the group, a state, a
+/// neuron and the step, on the fused path (every step: the exact first step, the same step in
+/// the network's step index) and on the composed path (every 64 steps: the step of that check);
+/// without the check the run completes and the recorded V holds the NaN.
+#[test]
+fn check_finite_stops_at_the_first_non_finite_state_on_both_paths() {
+    fn net(c: &Ctx) -> Network {
+        let mut net = Network::new(c, Mode::NonBatching).unwrap();
+        let cfg = HhConfig {
+            method: Method::Euler,
+            v_initializer: Initializer::constant(-65.0),
+            ..Default::default()
+        };
+        net.add(Hh::named(3, cfg, Some("hh"), c, Mode::NonBatching).unwrap())
+            .unwrap();
+        net
+    }
+    let input = InputValue::PerNeuron(vec![0.0, 500.0, 0.0]);
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        // Unchecked: the first non-finite V of neuron 1, step by step.
+        let mut a = net(&c);
+        let mon = Runner::new(&mut a, 0.1)
+            .unwrap()
+            .input("hh", input.clone())
+            .unwrap()
+            .monitor("hh.V")
+            .unwrap()
+            .run_steps(200)
+            .unwrap();
+        let v = mon.get("hh.V").unwrap().trace.to_host().unwrap();
+        let first_bad = (0..200)
+            .find(|&k| (0..3).any(|j| !v[k * 3 + j].is_finite()))
+            .expect("the unchecked run goes non-finite");
+        assert!(
+            (0..3).all(|j| j == 1 || v[first_bad * 3 + j].is_finite()),
+            "only the driven neuron blows up"
+        );
+        for fused in [true, false] {
+            let mut b = net(&c);
+            let err = Runner::new(&mut b, 0.1)
+                .unwrap()
+                .input("hh", input.clone())
+                .unwrap()
+                .monitor("hh.V")
+                .unwrap()
+                .fused(fused)
+                .check_finite(true)
+                .run_steps(200)
+                .unwrap_err();
+            let Error::NonFinite {
+                member,
+                state,
+                index,
+                row,
+                step,
+                t_ms,
+                ..
+            } = &err
+            else {
+                panic!("{backend} fused={fused}: not NonFinite: {err}");
+            };
+            assert_eq!(member, "hh", "{err}");
+            assert!(["V", "m", "h", "n"].contains(&state.as_str()), "{err}");
+            assert_eq!(*index, 1, "{err}");
+            assert_eq!(*row, None, "{err}");
+            let want = if fused {
+                // A gate can go non-finite one step before V does.
+                assert!(
+                    *step == first_bad as u64 || *step + 1 == first_bad as u64,
+                    "{backend}: step {step}, V first non-finite at {first_bad}: {err}"
+                );
+                *step
+            } else {
+                assert_eq!(*step, 63, "{backend} composed: the first check: {err}");
+                63
+            };
+            assert!((t_ms - want as f64 * 0.1).abs() < 1e-9, "{err}");
+            assert_eq!(b.step_index(), want + 1, "{backend} fused={fused}");
+            let msg = err.to_string();
+            assert!(msg.contains("euler") && msg.contains("hh"), "{msg}");
+            if !fused {
+                assert!(msg.contains("every 64 steps"), "{msg}");
+            }
+        }
+        // A run that stays finite (euler is stable at dt = 0.01) is unaffected by the check.
+        let mut d = net(&c);
+        let mon = Runner::new(&mut d, 0.01)
+            .unwrap()
+            .input("hh", InputValue::Constant(5.0))
+            .unwrap()
+            .monitor("hh.V")
+            .unwrap()
+            .check_finite(true)
+            .run_steps(100)
+            .unwrap();
+        assert_eq!(mon.get("hh.V").unwrap().steps.len(), 100);
+    }
+}
+
+/// Spikes recorded as events are the spikes of a dense spike monitor, on both paths, and the
+/// events list keeps only spikes.
+#[test]
+fn spike_events_match_a_dense_spike_monitor_on_both_paths() {
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        for fused in [true, false] {
+            let mut net = Network::new(&c, Mode::NonBatching).unwrap();
+            let cfg = LifConfig::default();
+            net.add(Lif::named(5, cfg, Some("E"), &c, Mode::NonBatching).unwrap())
+                .unwrap();
+            let steps = if crate::IS_WGPU { 300 } else { 1100 };
+            let mon = Runner::new(&mut net, 0.1)
+                .unwrap()
+                .input(
+                    "E",
+                    InputValue::PerNeuron(vec![0.0, 20.0, 25.0, 30.0, 40.0]),
+                )
+                .unwrap()
+                .monitor("E.spike")
+                .unwrap()
+                .record_events("E.spike")
+                .unwrap()
+                .fused(fused)
+                .run_steps(steps)
+                .unwrap();
+            let dense = mon.get("E.spike").unwrap();
+            let v = dense.trace.to_host().unwrap();
+            let mut want = Vec::new();
+            for (s, &step) in dense.steps.iter().enumerate() {
+                for j in 0..5 {
+                    if v[s * 5 + j] > 0.0 {
+                        want.push((step, 0usize, j));
+                    }
+                }
+            }
+            let e = mon.events("E.spike").unwrap();
+            let got: Vec<(u64, usize, usize)> = e
+                .events
+                .iter()
+                .map(|e| (e.step, e.row as usize, e.index as usize))
+                .collect();
+            assert!(want.len() > 10, "{backend}: the input makes spikes");
+            assert_eq!(got, want, "{backend} fused={fused}");
+            assert_eq!((e.num, e.rows, e.steps.clone()), (5, 1, 0..steps));
+            assert!(
+                Runner::new(&mut net, 0.1)
+                    .unwrap()
+                    .record_events("E.V")
+                    .is_err()
+            );
+        }
+    }
+}

@@ -43,3 +43,6 @@ mod fused;
 
 #[path = "../cases/zoo.rs"]
 mod zoo;
+
+#[path = "../cases/bad_files.rs"]
+mod bad_files;
