@@ -168,7 +168,12 @@ fn network(ctx: &Ctx, adex: bool) -> Result<Network> {
 
 /// One timed run of `steps` steps monitoring the spikes of the first `watched` neurons:
 /// (µs per step, spike count, engine, monitors).
-fn run(ctx: &Ctx, adex: bool, steps: u64, watched: usize) -> Result<(f64, usize, String, Monitors)> {
+fn run(
+    ctx: &Ctx,
+    adex: bool,
+    steps: u64,
+    watched: usize,
+) -> Result<(f64, usize, String, Monitors)> {
     let mut net = network(ctx, adex)?;
     let start = Instant::now();
     let mon = Runner::new(&mut net, DT)?
@@ -201,14 +206,26 @@ fn main() -> Result<()> {
     let ((adex_spikes, adex_engine), (lif_spikes, lif_engine)) =
         (adex.expect("five runs"), lif.expect("five runs"));
     let (a, l) = (median(t_adex), median(t_lif));
-    println!("{N} neurons, {STEPS} steps of {DT} ms, float32, flex; spikes of the first 100 neurons");
+    println!(
+        "{N} neurons, {STEPS} steps of {DT} ms, float32, flex; spikes of the first 100 neurons"
+    );
     println!("model  engine               µs/step  ns/neuron-step  spikes");
-    println!("AdEx   {adex_engine:20} {a:8.2} {:15.3} {adex_spikes:7}", a * 1e3 / N as f64);
-    println!("LIF    {lif_engine:20} {l:8.2} {:15.3} {lif_spikes:7}", l * 1e3 / N as f64);
+    println!(
+        "AdEx   {adex_engine:20} {a:8.2} {:15.3} {adex_spikes:7}",
+        a * 1e3 / N as f64
+    );
+    println!(
+        "LIF    {lif_engine:20} {l:8.2} {:15.3} {lif_spikes:7}",
+        l * 1e3 / N as f64
+    );
     println!("AdEx / LIF per neuron-step: {:.2}", a / l);
     std::fs::create_dir_all("out/custom_neuron").map_err(|e| Error::io("out/custom_neuron", e))?;
     let (_, _, _, mon) = run(&ctx, true, 2000, N)?;
-    mon.plot_raster(&["g.spike"], "AdEx network (custom model)", "out/custom_neuron/raster.png")?;
+    mon.plot_raster(
+        &["g.spike"],
+        "AdEx network (custom model)",
+        "out/custom_neuron/raster.png",
+    )?;
     println!("raster: out/custom_neuron/raster.png");
     Ok(())
 }

@@ -14,8 +14,8 @@ use std::path::Path;
 use burn::tensor::{Bool, Tensor};
 
 use crate::error::{Error, Result};
-use crate::run_engine::Engine;
 use crate::plot::{RasterGroup, Series, line_chart, raster};
+use crate::run_engine::Engine;
 use crate::tensor_io::{to_bool_vec, to_f64_vec};
 
 /// A recorded variable: `[steps, rows, n]`.

@@ -146,6 +146,9 @@ mod tests {
         assert_eq!(json["engine"], "composed");
         assert_eq!(json["reason"]["why"], "state");
         assert_eq!(json["reason"]["member"], "wb");
-        assert_eq!(serde_json::to_value(Engine::Fused).expect("json")["engine"], "fused");
+        assert_eq!(
+            serde_json::to_value(Engine::Fused).expect("json")["engine"],
+            "fused"
+        );
     }
 }

@@ -522,10 +522,7 @@ impl<'a> Runner<'a> {
         if let Some(pb) = bar {
             pb.finish_and_clear();
         }
-        let mut out = Monitors::new(
-            self.dt,
-            Engine::Composed { reason: fallback },
-        );
+        let mut out = Monitors::new(self.dt, Engine::Composed { reason: fallback });
         for (ei, e) in self.events.iter().enumerate() {
             let (rows, num) = self
                 .net

@@ -354,13 +354,7 @@ impl NeuronGroup for CondNeuGroup {
                 new_gates.push((key.clone(), x.into_tensor_like(&v)));
             }
         }
-        let spike = tensor_crossing(
-            &v,
-            &v_new,
-            &cp.v_th,
-            core.mode,
-            &self.surrogate,
-        );
+        let spike = tensor_crossing(&v, &v_new, &cp.v_th, core.mode, &self.surrogate);
         let s = &mut self.core.states;
         s.set_f("V", v_new);
         for (key, g) in new_gates {

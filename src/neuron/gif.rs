@@ -261,7 +261,7 @@ mod tests {
             a: 0.1.into(),
             r1: 0.5.into(),
             a1: 1.0.into(),
-            a2: -0.3.into(),
+            a2: (-0.3).into(),
             ..Default::default()
         };
         let mut g = Gif::new(1, cfg, &c, Mode::NonBatching).expect("group");

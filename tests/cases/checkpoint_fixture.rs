@@ -4,7 +4,7 @@
 //! `tests/data/checkpoint_fixture/<name>.bpk` was saved by the code of commit de5ff61 (before
 //! every model had one typed definition) after 200 steps of a network file;
 //! `<name>.after.json` holds every entry of that code's state dict 100 steps later. Here the
-//! file loads strictly (every key of today's network found, no key left over), the network
+//! file loads (every key of today's network found; only the legacy key below left over), the network
 //! continues for 100 steps, and every parameter and state matches the old code's.
 
 use std::path::{Path, PathBuf};
@@ -55,22 +55,36 @@ fn checkpoints_of_earlier_code_load_and_continue() {
             .unwrap();
             let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(want["file"].as_str().unwrap());
             let mut built = NetworkSpec::from_path(&file).unwrap().build(&c).unwrap();
-            let res = built.net.load(fixture(&format!("{name}.bpk"))).unwrap();
+            // Strict loading refuses one key of the old files: AMPA/GABAa's
+            // `transmitter_steps`, the countdown of the whole-step window, which exists today
+            // only with `window = "steps"` (issue 18 made BrainPy's time window the default).
+            // So the files load leniently with exactly that key left over, and nothing missing.
+            let res = built
+                .net
+                .load_with(
+                    fixture(&format!("{name}.bpk")),
+                    &brainburn::state_dict::LoadOptions::lenient(),
+                )
+                .unwrap();
+            assert!(res.missing_keys.is_empty(), "{name}: {res:?}");
             assert!(
-                res.missing_keys.is_empty() && res.unexpected_keys.is_empty(),
+                res.unexpected_keys
+                    .iter()
+                    .all(|k| k.ends_with(".transmitter_steps")),
                 "{name}: {res:?}"
             );
             assert_eq!(built.net.step_index(), 200, "{name}");
             built.runner(&[]).unwrap().run_steps(100).unwrap();
-            assert_eq!(
-                built.net.step_index(),
-                want["step_index"].as_u64().unwrap()
-            );
+            assert_eq!(built.net.step_index(), want["step_index"].as_u64().unwrap());
             let sd = built.net.state_dict().unwrap();
             let after = want["after"].as_object().unwrap();
             let mut keys: Vec<&str> = sd.keys();
             keys.sort_unstable();
-            let mut old_keys: Vec<&str> = after.keys().map(String::as_str).collect();
+            let mut old_keys: Vec<&str> = after
+                .keys()
+                .map(String::as_str)
+                .filter(|k| !k.ends_with(".transmitter_steps"))
+                .collect();
             old_keys.sort_unstable();
             assert_eq!(keys, old_keys, "{name}: the same keys as the old code's");
             let mut worst = 0.0f64;
@@ -86,7 +100,10 @@ fn checkpoints_of_earlier_code_load_and_continue() {
                 worst = worst.max(d);
                 assert!(d <= 1e-13, "{name} {}: rel diff {d:e} at {at}", e.key);
             }
-            println!("{backend} {name}: {} entries, worst rel diff {worst:e}", sd.len());
+            println!(
+                "{backend} {name}: {} entries, worst rel diff {worst:e}",
+                sd.len()
+            );
         }
     }
 }

@@ -49,7 +49,11 @@ fn both(
             reason: Fallback::Disabled
         }
     );
-    assert_eq!(mb.engine(), &Engine::Fused, "the fused run took the fused engine");
+    assert_eq!(
+        mb.engine(),
+        &Engine::Fused,
+        "the fused run took the fused engine"
+    );
     ((ma, a), (mb, b))
 }
 
