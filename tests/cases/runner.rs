@@ -307,7 +307,10 @@ fn check_finite_stops_at_the_first_non_finite_state_on_both_paths() {
             assert!(["V", "m", "h", "n"].contains(&state.as_str()), "{err}");
             assert_eq!(*index, 1, "{err}");
             assert_eq!(*row, None, "{err}");
-            let want = if fused {
+            // The fused engine checks every step; it runs only on the CPU backends (on wgpu a
+            // `fused(true)` run takes the composed path, checked every 64 steps).
+            let exact = fused && c.backend.is_cpu();
+            let want = if exact {
                 // A gate can go non-finite one step before V does.
                 assert!(
                     *step == first_bad as u64 || *step + 1 == first_bad as u64,
@@ -322,7 +325,7 @@ fn check_finite_stops_at_the_first_non_finite_state_on_both_paths() {
             assert_eq!(b.step_index(), want + 1, "{backend} fused={fused}");
             let msg = err.to_string();
             assert!(msg.contains("euler") && msg.contains("hh"), "{msg}");
-            if !fused {
+            if !exact {
                 assert!(msg.contains("every 64 steps"), "{msg}");
             }
         }
@@ -352,7 +355,8 @@ fn spike_events_match_a_dense_spike_monitor_on_both_paths() {
             let cfg = LifConfig::default();
             net.add(Lif::named(5, cfg, Some("E"), &c, Mode::NonBatching).unwrap())
                 .unwrap();
-            let steps = if crate::IS_WGPU { 300 } else { 1100 };
+            // 110 ms: enough spikes on every backend (300 steps on wgpu gave fewer than 10).
+            let steps = 1100;
             let mon = Runner::new(&mut net, 0.1)
                 .unwrap()
                 .input(
