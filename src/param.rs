@@ -290,6 +290,22 @@ impl Params {
         Ok(())
     }
 
+    /// Builds a parameter whose values must lie in `domain` (the error names `key`, the first
+    /// bad value and its index) and adds it.
+    pub fn build_in(
+        &mut self,
+        key: &str,
+        spec: &ParamSpec,
+        domain: Domain,
+        varshape: &[usize],
+        ctx: &Ctx,
+    ) -> Result<()> {
+        let p = NParam::build(spec, key, varshape, ctx)?;
+        domain.check(key, &p.host_values()?)?;
+        self.insert(key, p);
+        Ok(())
+    }
+
     /// Adds or replaces a parameter.
     pub fn insert(&mut self, key: &str, p: NParam) {
         match self.entries.iter_mut().find(|(k, _)| k == key) {

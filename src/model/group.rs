@@ -53,10 +53,11 @@ impl<M: NeuronModel> NeuGroup<M> {
         for (k, spec) in specs.iter().enumerate() {
             let key = <M::Params<ParamSpec> as Fields<ParamSpec>>::KEYS[k];
             let domain = <M::Params<ParamSpec> as Fields<ParamSpec>>::DOMAINS[k];
-            build_param(&mut core, key, spec, domain, &vs, ctx)?;
+            core.params.build_in(key, spec, domain, &vs, ctx)?;
         }
         if let Some(n) = &parts.noise {
-            build_param(&mut core, "noise", n, Domain::NonNegative, &vs, ctx)?;
+            core.params
+                .build_in("noise", n, Domain::NonNegative, &vs, ctx)?;
         }
         let mut starts: Vec<StateStart> = Vec::new();
         parts.states.each(|_, s| starts.push(s));
@@ -126,21 +127,6 @@ impl<M: NeuronModel> NeuGroup<M> {
         self.model.init_derived(&p, &mut s);
         self.set_states(s);
     }
-}
-
-/// Builds a parameter and checks its domain.
-fn build_param(
-    core: &mut Core,
-    key: &str,
-    spec: &ParamSpec,
-    domain: Domain,
-    varshape: &[usize],
-    ctx: &Ctx,
-) -> Result<()> {
-    let p = NParam::build(spec, key, varshape, ctx)?;
-    domain.check(key, &p.host_values()?)?;
-    core.params.insert(key, p);
-    Ok(())
 }
 
 impl<M: NeuronModel> Dynamics for NeuGroup<M> {

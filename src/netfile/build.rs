@@ -81,9 +81,13 @@ impl Loc<'_> {
         let text = &self.source[self.span.clone()];
         let mut line = line_of(self.source, self.span.start);
         let mut offset = self.span.start;
+        // `output.E` and `channels[1].g_max` are found on the line of their first key.
+        let head = key.split(['.', '[']).next().unwrap_or(key);
         for l in text.split_inclusive('\n') {
             let t = l.trim_start();
-            if !key.is_empty() && t.starts_with(key) && t[key.len()..].trim_start().starts_with('=')
+            if !head.is_empty()
+                && t.starts_with(head)
+                && t[head.len()..].trim_start().starts_with('=')
             {
                 line = line_of(self.source, offset);
                 break;
@@ -102,11 +106,22 @@ impl Loc<'_> {
         }
     }
 
-    /// Maps a deserialization error of this table's config to a located error.
-    fn de_err(&self, e: toml::de::Error) -> Error {
+    /// Maps a deserialization error of this table's config at `path` (the key path inside
+    /// the table that serde was reading, `.` for the table itself) to a located error. An
+    /// unknown or missing field names that field; any other error names the value being read.
+    fn de_err(&self, path: &str, e: toml::de::Error) -> Error {
         let msg = super::one_line(e.message());
-        let key = super::field_from_message(&msg);
-        let key = if key == "syntax" { String::new() } else { key };
+        let named = super::field_from_message(&msg);
+        let inside = if path == "." { "" } else { path };
+        // An unknown field's path already ends in it; a missing field's is its table's.
+        let key = match (named.as_str(), inside) {
+            ("syntax", inside) => inside.to_string(),
+            (named, "") => named.to_string(),
+            (named, inside) if inside == named || inside.ends_with(&format!(".{named}")) => {
+                inside.to_string()
+            }
+            (named, inside) => format!("{inside}.{named}"),
+        };
         self.err(&key, msg)
     }
 }
@@ -328,8 +343,13 @@ fn cond_neu_group(
 /// The channel models a `CondNeuGroup` entry can list.
 const CHANNEL_MODELS: [&str; 5] = ["INa_HH1952", "IK_HH1952", "IL", "INa_TM1991", "IK_TM1991"];
 
+/// Deserializes a table's config, tracking the key path so a bad value is reported under
+/// its own key (`groups.E.tau`, `synapses.syn.output.E`), not the table's.
 fn deserialize<T: for<'de> Deserialize<'de>>(cfg: toml::Table, loc: &Loc) -> Result<T> {
-    T::deserialize(toml::Value::Table(cfg)).map_err(|e| loc.de_err(e))
+    serde_path_to_error::deserialize(toml::Value::Table(cfg)).map_err(|e| {
+        let path = e.path().to_string();
+        loc.de_err(&path, e.into_inner())
+    })
 }
 
 /// The `channels = [...]` of a CondNeuGroup: `{ name = "INa", model = "INa_HH1952", ... }`.

@@ -163,10 +163,11 @@ impl CondNeuGroup {
             ("A", &membrane.a, Domain::Positive),
             ("V_th", &membrane.v_th, Domain::Any),
         ] {
-            build_checked(&mut core, key, spec, domain, &vs, ctx)?;
+            core.params.build_in(key, spec, domain, &vs, ctx)?;
         }
         if let Some(n) = &cfg.noise {
-            build_checked(&mut core, "noise", n, Domain::NonNegative, &vs, ctx)?;
+            core.params
+                .build_in("noise", n, Domain::NonNegative, &vs, ctx)?;
         }
         cfg.v_initializer.validate("V_initializer")?;
         let s = &mut core.states;
@@ -194,7 +195,7 @@ impl CondNeuGroup {
                 .zip(channel.param_domains())
             {
                 let key = format!("{ch_name}.{local}");
-                build_checked(&mut core, &key, &spec, *domain, &vs, ctx)?;
+                core.params.build_in(&key, &spec, *domain, &vs, ctx)?;
                 keys.push(key);
             }
             let mut gates = Vec::new();
@@ -249,21 +250,6 @@ impl CondNeuGroup {
             }
         }
     }
-}
-
-/// Builds a parameter and checks its domain.
-fn build_checked(
-    core: &mut Core,
-    key: &str,
-    spec: &ParamSpec,
-    domain: Domain,
-    varshape: &[usize],
-    ctx: &Ctx,
-) -> Result<()> {
-    let p = NParam::build(spec, key, varshape, ctx)?;
-    domain.check(key, &p.host_values()?)?;
-    core.params.insert(key, p);
-    Ok(())
 }
 
 impl Dynamics for CondNeuGroup {

@@ -17,7 +17,7 @@ use crate::init::Initializer;
 use crate::integrate::{Method, integrate};
 use crate::math::TVal;
 use crate::neuron::NeuronGroup;
-use crate::param::ParamSpec;
+use crate::param::{Domain, ParamSpec};
 use crate::spikes::{Spikes, float_dtype};
 use crate::state::StateInit;
 
@@ -204,9 +204,14 @@ fn build(
     let proj = Projection::new(&mut core, pre, post, spec)?;
     let ctx = core.ctx.clone();
     let vs = proj.pre_varshape.clone();
-    core.params.build("alpha", k.alpha, &vs, &ctx)?;
-    core.params.build("beta", k.beta, &vs, &ctx)?;
-    core.params.build("T", k.t, &vs, &ctx)?;
+    // Rate constants and the transmitter concentration are physical magnitudes: a negative
+    // one drives g outside [0, 1] (BrainPy does not check; a file or a typo should not run).
+    core.params
+        .build_in("alpha", k.alpha, Domain::NonNegative, &vs, &ctx)?;
+    core.params
+        .build_in("beta", k.beta, Domain::NonNegative, &vs, &ctx)?;
+    core.params
+        .build_in("T", k.t, Domain::NonNegative, &vs, &ctx)?;
     let s = &mut core.states;
     s.declare("g", StateInit::Float(Initializer::Zero), vs.clone());
     s.declare(

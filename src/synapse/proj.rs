@@ -78,6 +78,21 @@ impl Projection {
         let (n_pre, n_post) = (pre.num(), post.num());
         let conn = Connectivity::build(spec.conn, n_pre, n_post)?;
         let (comm, weight) = Comm::build(&conn, spec.comp_method, spec.g_max, "g_max", &ctx)?;
+        if matches!(spec.output, Output::Coba { .. }) {
+            // A COBA weight is a conductance; inhibition comes from E below rest. (A CUBA weight
+            // is a current and may be negative.)
+            crate::param::Domain::NonNegative
+                .check("g_max", &weight.host_values()?)
+                .map_err(|e| match e {
+                    Error::InvalidArgument { arg, reason } => Error::arg(
+                        arg,
+                        format!(
+                            "{reason}: with a COBA output g_max is a conductance (inhibition comes from a reversal potential E below rest; a negative weight needs CUBA)"
+                        ),
+                    ),
+                    other => other,
+                })?;
+        }
         core.params.insert("g_max", weight);
         let post_vs = post.geometry().varshape();
         spec.output.build(
