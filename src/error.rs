@@ -132,6 +132,18 @@ impl Error {
         }
     }
 
+    /// The same error with its argument named inside `outer` (`E` becomes `output.E`);
+    /// other errors unchanged.
+    pub fn within(self, outer: &str) -> Self {
+        match self {
+            Error::InvalidArgument { arg, reason } => Error::InvalidArgument {
+                arg: format!("{outer}.{arg}"),
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// Shorthand for [`Error::UnknownKey`] with an optional hint (e.g. the valid keys).
     pub fn unknown_key(key: impl Into<String>, hint: impl Into<String>) -> Self {
         let hint = hint.into();

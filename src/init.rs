@@ -90,6 +90,21 @@ impl Initializer {
         }
     }
 
+    /// [`validate`](Self::validate), and for `Values` that there is one value per element of
+    /// `unbatched` (checked when a group is built, before any state is filled).
+    pub fn validate_for(&self, what: &str, unbatched: &[usize]) -> Result<()> {
+        self.validate(what)?;
+        let num: usize = unbatched.iter().product();
+        match self {
+            Initializer::Values { values } if values.len() != num => Err(Error::ShapeMismatch {
+                what: what.to_string(),
+                expected: unbatched.to_vec(),
+                got: vec![values.len()],
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Values for a state or parameter.
     ///
     /// `unbatched` is the shape without batch axis and `rows` the number of batch rows (1 without
@@ -178,5 +193,10 @@ mod tests {
                 .is_err()
         );
         assert!(Initializer::normal(0.0, -1.0, 0).validate("w").is_err());
+        assert!(v.validate_for("x", &[2]).is_ok());
+        assert!(matches!(
+            v.validate_for("x", &[3]),
+            Err(Error::ShapeMismatch { .. })
+        ));
     }
 }

@@ -65,7 +65,7 @@ impl<M: NeuronModel> NeuGroup<M> {
             let key = <M::State<StateStart> as Fields<StateStart>>::KEYS[k];
             let init = match start {
                 StateStart::Init(init) => {
-                    init.validate(&format!("{key}_initializer"))?;
+                    init.validate_for(&format!("{key}_initializer"), &vs)?;
                     init
                 }
                 StateStart::Derived => Initializer::Zero,

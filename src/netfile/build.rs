@@ -334,10 +334,65 @@ fn cond_neu_group(
         .unwrap_or("exp_auto")
         .to_string();
     let channels = build_channels(cfg.remove("channels"), &method, loc)?;
+    let names: Vec<String> = channels.iter().map(|(n, _)| n.clone()).collect();
     let group_cfg = deserialize::<CondNeuGroupConfig>(cfg, loc)?;
     CondNeuGroup::named(size, group_cfg, channels, name, ctx, mode)
         .map(|g| Box::new(g) as _)
-        .map_err(|e| located_lib_error(e, loc))
+        .map_err(|e| match e {
+            // The library names a channel's parameter `IK.g_max`; the file's key is
+            // `channels[1].g_max`.
+            Error::InvalidArgument { arg, reason } => match arg
+                .split_once('.')
+                .and_then(|(ch, rest)| Some((names.iter().position(|n| n == ch)?, rest)))
+            {
+                Some((k, rest)) => channel_loc(loc, k).err(rest, reason),
+                None => located_lib_error(Error::InvalidArgument { arg, reason }, loc),
+            },
+            other => located_lib_error(other, loc),
+        })
+}
+
+/// The location of entry `k` of a group's `channels = [...]`: its key path
+/// (`groups.hh.channels[1]`) and, where the entry's `{ ... }` can be found in the source, its
+/// line.
+fn channel_loc<'a>(loc: &Loc<'a>, k: usize) -> Loc<'a> {
+    let text = &loc.source[loc.span.clone()];
+    let entry = text.find("channels").and_then(|at| {
+        // Walk the list after `channels`: the k-th `{` at depth 0 opens the entry.
+        let (mut depth, mut seen, mut quoted, mut start) = (0usize, 0usize, false, None);
+        for (i, c) in text[at..].char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                '{' if !quoted => {
+                    if depth == 0 {
+                        if seen == k {
+                            start = Some(at + i);
+                        }
+                        seen += 1;
+                    }
+                    depth += 1;
+                }
+                '}' if !quoted => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0
+                        && let Some(s) = start
+                    {
+                        return Some(s..at + i + 1);
+                    }
+                }
+                ']' if !quoted && depth == 0 => return None,
+                _ => {}
+            }
+        }
+        None
+    });
+    Loc {
+        source: loc.source,
+        span: entry.map_or(loc.span.clone(), |r| {
+            loc.span.start + r.start..loc.span.start + r.end
+        }),
+        prefix: format!("{}.channels[{k}]", loc.prefix),
+    }
 }
 
 /// The channel models a `CondNeuGroup` entry can list.
@@ -346,9 +401,60 @@ const CHANNEL_MODELS: [&str; 5] = ["INa_HH1952", "IK_HH1952", "IL", "INa_TM1991"
 /// Deserializes a table's config, tracking the key path so a bad value is reported under
 /// its own key (`groups.E.tau`, `synapses.syn.output.E`), not the table's.
 fn deserialize<T: for<'de> Deserialize<'de>>(cfg: toml::Table, loc: &Loc) -> Result<T> {
-    serde_path_to_error::deserialize(toml::Value::Table(cfg)).map_err(|e| {
-        let path = e.path().to_string();
+    let root = toml::Value::Table(cfg);
+    serde_path_to_error::deserialize(root.clone()).map_err(|e| {
+        let mut path = e.path().to_string();
+        if let Some(key) = tagged_culprit::<T>(&root, e.path(), e.inner().message()) {
+            path = if path == "." {
+                key
+            } else {
+                format!("{path}.{key}")
+            };
+        }
         loc.de_err(&path, e.into_inner())
+    })
+}
+
+/// The value at a serde key path inside `root` (`None` where the path leaves the tables).
+fn value_at<'v>(
+    root: &'v mut toml::Value,
+    path: &serde_path_to_error::Path,
+) -> Option<&'v mut toml::Value> {
+    use serde_path_to_error::Segment;
+    path.iter().try_fold(root, |v, seg| match (seg, v) {
+        (Segment::Map { key }, toml::Value::Table(t)) => t.get_mut(key),
+        (Segment::Seq { index }, toml::Value::Array(a)) => a.get_mut(*index),
+        _ => None,
+    })
+}
+
+/// The key at fault inside an internally tagged table (`conn = { kind = "fixed_prob",
+/// prob = "x" }`). serde reads such a table by buffering it first, so a bad value inside is
+/// reported at the table (`conn`) with no key. The key at fault is the one whose removal
+/// changes that error (into a missing field, or none): every other key's removal leaves it.
+fn tagged_culprit<T: for<'de> Deserialize<'de>>(
+    root: &toml::Value,
+    path: &serde_path_to_error::Path,
+    msg: &str,
+) -> Option<String> {
+    if super::field_from_message(msg) != "syntax" {
+        return None; // unknown and missing fields are named already
+    }
+    let mut probe = root.clone();
+    let table = value_at(&mut probe, path)?.as_table()?;
+    if !table.contains_key("kind") {
+        return None;
+    }
+    let keys: Vec<String> = table.keys().filter(|k| *k != "kind").cloned().collect();
+    keys.into_iter().find(|key| {
+        let mut trial = root.clone();
+        if let Some(toml::Value::Table(t)) = value_at(&mut trial, path) {
+            t.remove(key);
+        }
+        match serde_path_to_error::deserialize::<_, T>(trial) {
+            Ok(_) => true,
+            Err(e) => e.path().to_string() != path.to_string() || e.inner().message() != msg,
+        }
     })
 }
 
@@ -369,11 +475,7 @@ fn build_channels(
         let toml::Value::Table(mut t) = item else {
             return Err(loc.err("channels", format!("entry {k} is not a table")));
         };
-        let cloc = Loc {
-            source: loc.source,
-            span: loc.span.clone(),
-            prefix: format!("{}.channels[{k}]", loc.prefix),
-        };
+        let cloc = channel_loc(loc, k);
         let model =
             take_str(&mut t, "model", &cloc)?.ok_or_else(|| cloc.err("model", "missing"))?;
         let name = take_str(&mut t, "name", &cloc)?.unwrap_or_else(|| model.clone());
@@ -420,13 +522,20 @@ fn build_group(
     }
 }
 
+/// What a library error says, without the argument it names (the file's key path is given
+/// beside it).
+fn reason_of(e: Error) -> String {
+    match e {
+        Error::InvalidArgument { reason, .. } => reason,
+        other => other.to_string(),
+    }
+}
+
 /// A library error raised while building one table, located at that table (and at the key
 /// the error names, when it names one).
 fn located_lib_error(e: Error, loc: &Loc) -> Error {
     match e {
-        Error::InvalidArgument { arg, reason } => {
-            loc.err(arg.split('.').next().unwrap_or(&arg), reason)
-        }
+        Error::InvalidArgument { arg, reason } => loc.err(&arg, reason),
         Error::ShapeMismatch {
             what,
             expected,
@@ -492,6 +601,10 @@ impl NetworkSpec {
                 .map_err(|e| loc.err("name", e.to_string()))?;
             if let Some(mut inp) = input {
                 inp.group = gname.clone();
+                // Checked like the runner will (finite, fits the precision, takes input).
+                Runner::new(&mut net, self.dt)?
+                    .input(&gname, inp.value.clone())
+                    .map_err(|e| loc.err("input", reason_of(e)))?;
                 inputs.push(inp);
             }
             group_names.push(gname);
@@ -553,9 +666,27 @@ impl NetworkSpec {
                 prefix: format!("monitors[{i}]"),
             };
             let spec = m.get_ref();
+            if let Some(j) = self.monitors[..i]
+                .iter()
+                .position(|o| o.get_ref().key == spec.key)
+            {
+                return Err(loc.err(
+                    "key",
+                    format!("`{}` is monitored twice (also monitors[{j}])", spec.key),
+                ));
+            }
             Runner::new(&mut built.net, self.dt)?
                 .monitor_with(&spec.key, spec.indices.clone(), spec.every)
-                .map_err(|e| loc.err("key", e.to_string()))?;
+                .map_err(|e| match e {
+                    // `E.V.every` is this table's `every`.
+                    Error::InvalidArgument { arg, reason } => {
+                        match arg.strip_prefix(&format!("{}.", spec.key)) {
+                            Some(inner @ ("every" | "indices")) => loc.err(inner, reason),
+                            _ => loc.err("key", format!("`{arg}`: {reason}")),
+                        }
+                    }
+                    other => loc.err("key", other.to_string()),
+                })?;
         }
         Ok(built)
     }

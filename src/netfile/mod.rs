@@ -60,13 +60,46 @@ pub struct InputSpec {
 }
 
 /// A number or a list of numbers.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug)]
 pub enum OneOrMany {
     /// One number.
     One(f64),
     /// A list.
     Many(Vec<f64>),
+}
+
+/// Read by a visitor rather than `#[serde(untagged)]`: a bad element keeps its key path
+/// (`inputs[0].value[1]`) and the message says what was expected, not a Rust type name.
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Numbers;
+        impl<'de> serde::de::Visitor<'de> for Numbers {
+            type Value = OneOrMany;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number or a list of numbers")
+            }
+            fn visit_f64<E>(self, x: f64) -> std::result::Result<OneOrMany, E> {
+                Ok(OneOrMany::One(x))
+            }
+            fn visit_i64<E>(self, x: i64) -> std::result::Result<OneOrMany, E> {
+                Ok(OneOrMany::One(x as f64))
+            }
+            fn visit_u64<E>(self, x: u64) -> std::result::Result<OneOrMany, E> {
+                Ok(OneOrMany::One(x as f64))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<OneOrMany, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = seq.next_element::<f64>()? {
+                    v.push(x);
+                }
+                Ok(OneOrMany::Many(v))
+            }
+        }
+        d.deserialize_any(Numbers)
+    }
 }
 
 impl OneOrMany {
@@ -198,12 +231,26 @@ fn key_path_at(src: &str, pos: usize) -> Option<String> {
 }
 
 /// A parser message on one line.
+/// Rust type names serde puts in messages are replaced by what the file should hold.
 pub(crate) fn one_line(msg: &str) -> String {
-    msg.lines()
+    let mut line = msg
+        .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    for (phrase, plain) in [
+        ("internally tagged enum ", "a table with a `kind`"),
+        ("any variant of untagged enum ", "any accepted form"),
+    ] {
+        while let Some(at) = line.find(phrase) {
+            let name_end = line[at + phrase.len()..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .map_or(line.len(), |n| at + phrase.len() + n);
+            line.replace_range(at..name_end, plain);
+        }
+    }
+    line
 }
 
 impl NetworkSpec {
@@ -309,4 +356,21 @@ fn find_line(source: &str, key: &str) -> Option<usize> {
             t.starts_with(key) && t[key.len()..].trim_start().starts_with('=')
         })
         .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn messages_name_no_rust_types() {
+        assert_eq!(
+            one_line("invalid type: floating point `3`, expected internally tagged enum Connector"),
+            "invalid type: floating point `3`, expected a table with a `kind`"
+        );
+        assert_eq!(
+            one_line("data did not match any variant of untagged enum Foo\n at line 2"),
+            "data did not match any accepted form; at line 2"
+        );
+    }
 }

@@ -169,7 +169,7 @@ impl CondNeuGroup {
             core.params
                 .build_in("noise", n, Domain::NonNegative, &vs, ctx)?;
         }
-        cfg.v_initializer.validate("V_initializer")?;
+        cfg.v_initializer.validate_for("V_initializer", &vs)?;
         let s = &mut core.states;
         s.declare("V", StateInit::Float(cfg.v_initializer.clone()), vs.clone());
         s.declare("input", StateInit::Float(Initializer::Zero), vs.clone());

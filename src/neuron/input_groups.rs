@@ -168,16 +168,7 @@ impl NeuronGroup for SpikeTimeGroup {
 
 /// A number or a list of numbers.
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<f64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(f64),
-        Many(Vec<f64>),
-    }
-    Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(x) => vec![x],
-        OneOrMany::Many(v) => v,
-    })
+    crate::netfile::OneOrMany::deserialize(d).map(|v| v.to_vec())
 }
 
 /// Configuration of a [`PoissonGroup`].

@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 /// * `ReluGrad`, `GaussianGrad`, `MultiGaussianGrad`, `InvSquareGrad`, `SlayerGrad` have no
 ///   smooth forward (asking for one is an error, as in BrainPy where the flag does not exist).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[serde(tag = "kind", deny_unknown_fields)]
 #[allow(missing_docs)]
 pub enum Surrogate {
     /// `g = α·σ(αx)(1 − σ(αx))`; `s = σ(x)`. Default α = 4.

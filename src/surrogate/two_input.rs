@@ -8,7 +8,7 @@ use super::{Surrogate, SurrogateFunction, heaviside};
 /// A spike as an upward crossing: forward `[x_new ≥ 0]·[x_old < 0]`; backward
 /// `∂/∂x_new = g(x_new)·[x_old < 0]`, `∂/∂x_old = −g(x_old)·[x_new ≥ 0]` (BrainPy 2.4.6).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[serde(tag = "kind", deny_unknown_fields)]
 pub enum TwoInputSurrogate {
     /// `g = 1/(α|x| + 1)²` (BrainPy `inv_square_grad2`, default α = 100).
     InvSquareGrad2 { alpha: f64 },

@@ -29,13 +29,53 @@ use crate::spikes::Spikes;
 /// A delay in steps: one for every presynaptic neuron or one each.
 ///
 /// In files: `delay_step = 20` or `delay_step = [0, 5, 20]`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum DelayStep {
     /// The same delay for every presynaptic neuron (steps).
     Steps(i64),
     /// One delay per presynaptic neuron (steps).
     PerNeuron(Vec<i64>),
+}
+
+/// Read by a visitor rather than `#[serde(untagged)]`: a fractional or quoted delay is
+/// refused with a message about steps (not a Rust type name), and a bad element of a list
+/// keeps its index in the key path.
+impl<'de> Deserialize<'de> for DelayStep {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Steps;
+        impl<'de> serde::de::Visitor<'de> for Steps {
+            type Value = DelayStep;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number of steps or a list of them")
+            }
+            fn visit_i64<E>(self, x: i64) -> std::result::Result<DelayStep, E> {
+                Ok(DelayStep::Steps(x))
+            }
+            fn visit_u64<E: serde::de::Error>(self, x: u64) -> std::result::Result<DelayStep, E> {
+                i64::try_from(x)
+                    .map(DelayStep::Steps)
+                    .map_err(|_| E::custom(format!("{x} steps is out of range")))
+            }
+            fn visit_f64<E: serde::de::Error>(self, x: f64) -> std::result::Result<DelayStep, E> {
+                Err(E::custom(format!(
+                    "a delay counts steps and must be a whole number, got {x} (for a delay in \
+                     ms use round(ms / dt))"
+                )))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<DelayStep, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = seq.next_element::<i64>()? {
+                    v.push(x);
+                }
+                Ok(DelayStep::PerNeuron(v))
+            }
+        }
+        d.deserialize_any(Steps)
+    }
 }
 
 fn steps_from_ms(ms: f64, dt: f64) -> Result<i64> {
@@ -296,5 +336,33 @@ pub(crate) fn zero_spikes(rows: usize, n: usize, training: bool, ctx: &Ctx) -> S
         Spikes::Float(z)
     } else {
         Spikes::Bool(z.greater_elem(0.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DelayStep;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct File {
+        delay_step: DelayStep,
+    }
+
+    fn read(v: &str) -> Result<DelayStep, String> {
+        toml::from_str::<File>(&format!("delay_step = {v}"))
+            .map(|f| f.delay_step)
+            .map_err(|e| e.message().to_string())
+    }
+
+    #[test]
+    fn delays_read_as_whole_steps_with_plain_messages() {
+        assert_eq!(read("2"), Ok(DelayStep::Steps(2)));
+        assert_eq!(read("[0, 5]"), Ok(DelayStep::PerNeuron(vec![0, 5])));
+        let frac = read("1.5").unwrap_err();
+        assert!(frac.contains("whole number"), "{frac}");
+        let quoted = read("\"2\"").unwrap_err();
+        assert!(quoted.contains("whole number of steps"), "{quoted}");
+        assert!(!quoted.contains("DelayStep"), "{quoted}");
+        assert!(read("[1, 2.5]").is_err());
     }
 }

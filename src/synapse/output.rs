@@ -49,7 +49,9 @@ impl Output {
                     format!("COBA needs the membrane potential V of `{post_name}`, which has none"),
                 ));
             }
-            params.build("E", e, post_varshape, ctx)?;
+            params
+                .build("E", e, post_varshape, ctx)
+                .map_err(|err| err.within("output"))?;
         }
         Ok(())
     }

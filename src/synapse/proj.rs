@@ -104,7 +104,8 @@ impl Projection {
         )?;
         let pre_varshape = pre.geometry().varshape();
         if let Some(stp) = spec.stp {
-            stp.build(&mut core.params, &mut core.states, &pre_varshape, &ctx)?;
+            stp.build(&mut core.params, &mut core.states, &pre_varshape, &ctx)
+                .map_err(|e| e.within("stp"))?;
         }
         let delay = Delay::new(spec.delay_step, n_pre, &ctx)?;
         Ok(Projection {
