@@ -119,23 +119,26 @@ pub fn line_chart(
     Ok(())
 }
 
+/// The spikes of a raster group, produced afresh for each pass over them.
+pub type SpikeSource<'a> = Box<dyn Fn() -> Box<dyn Iterator<Item = (f64, usize)> + 'a> + 'a>;
+
 /// A group of spikes for a raster: `(time ms, neuron index)` pairs drawn in one colour,
 /// stacked above the previous groups.
-#[derive(Clone, Debug)]
-pub struct RasterGroup {
+pub struct RasterGroup<'a> {
     /// Group label.
     pub label: String,
     /// Number of neurons (vertical extent).
     pub num: usize,
-    /// Spikes as (t, index).
-    pub spikes: Vec<(f64, usize)>,
+    /// Spikes as (t, index), read twice (the dots, then the rate) and never copied, so a
+    /// long run's spike record is drawn where it lies.
+    pub spikes: SpikeSource<'a>,
 }
 
 /// Draws a spike raster (and, when `rate_bin_ms` is given, the population rate below it).
 pub fn raster(
     path: impl AsRef<Path>,
     title: &str,
-    groups: &[RasterGroup],
+    groups: &[RasterGroup<'_>],
     t_max: f64,
     rate_bin_ms: Option<f64>,
     size: (u32, u32),
@@ -174,9 +177,8 @@ pub fn raster(
         let off = offset as f64;
         chart
             .draw_series(
-                g.spikes
-                    .iter()
-                    .map(|&(t, i)| Circle::new((t, off + i as f64 + 0.5), dot, color.filled())),
+                (g.spikes)()
+                    .map(|(t, i)| Circle::new((t, off + i as f64 + 0.5), dot, color.filled())),
             )
             .map_err(|e| plot_err(path, e))?
             .label(g.label.clone())
@@ -196,7 +198,7 @@ pub fn raster(
         let nbins = ((t_max / bin).ceil() as usize).max(1);
         let mut counts = vec![0usize; nbins];
         for g in groups {
-            for &(t, _) in &g.spikes {
+            for (t, _) in (g.spikes)() {
                 let b = ((t / bin) as usize).min(nbins - 1);
                 counts[b] += 1;
             }

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::dynamics::check_dt;
 use crate::error::{Error, Result};
-use crate::monitor::{Event, Events, Monitor, Monitors, Trace};
+use crate::monitor::{Event, EventList, Events, Monitor, Monitors, Trace};
 use crate::network::Network;
 use crate::run_engine::{Engine, Fallback};
 use crate::state::StateTensor;
@@ -448,7 +448,7 @@ impl<'a> Runner<'a> {
         let mut steps: Vec<Vec<u64>> = vec![Vec::new(); self.monitors.len()];
         let start = self.net.step_index();
         let mut event_pending: Vec<Vec<StateTensor>> = vec![Vec::new(); self.events.len()];
-        let mut event_out: Vec<Vec<Event>> = vec![Vec::new(); self.events.len()];
+        let mut event_out: Vec<EventList> = vec![EventList::default(); self.events.len()];
         let mut event_from: Vec<u64> = vec![start; self.events.len()];
         let mut last_finite: Option<u64> = None;
         for n in 0..n_steps {
@@ -575,7 +575,7 @@ impl<'a> Runner<'a> {
 
 /// Appends the events of consecutive per-step `[rows, n]` states (the first after step
 /// `first`), read back to the host in one piece.
-fn append_events(out: &mut Vec<Event>, chunk: Vec<StateTensor>, first: u64) -> Result<()> {
+fn append_events(out: &mut EventList, chunk: Vec<StateTensor>, first: u64) -> Result<()> {
     let Some([rows, n]) = chunk.first().map(StateTensor::dims) else {
         return Ok(());
     };

@@ -186,21 +186,16 @@ fn write_spikes(path: &Path, records: &[&Events], groups: &[String], dt: f64) ->
     let io = |e| Error::io(path, e);
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
     writeln!(f, "step,t_ms,group,index").map_err(io)?;
-    let mut at = vec![0usize; records.len()];
+    let mut at: Vec<_> = records.iter().map(|r| r.events.iter().peekable()).collect();
     loop {
-        let next = records
-            .iter()
-            .zip(&at)
-            .filter_map(|(r, &i)| r.events.get(i).map(|e| e.step))
-            .min();
+        let next = at.iter_mut().filter_map(|r| r.peek().map(|e| e.step)).min();
         let Some(step) = next else { break };
         let t = step as f64 * dt;
-        for (g, r) in records.iter().enumerate() {
-            while let Some(e) = r.events.get(at[g]).filter(|e| e.step == step) {
+        for (g, r) in at.iter_mut().enumerate() {
+            while let Some(e) = r.next_if(|e| e.step == step) {
                 if e.row == 0 {
                     writeln!(f, "{step},{t},{},{}", groups[g], e.index).map_err(io)?;
                 }
-                at[g] += 1;
             }
         }
     }

@@ -21,7 +21,7 @@ use crate::backend::Precision;
 use crate::dynamics::{Dynamics, StepTime};
 use crate::error::{Error, Result};
 use crate::finite::{Found, first_non_finite};
-use crate::monitor::{Event, Events, Monitor, Monitors, Trace};
+use crate::monitor::{Event, EventList, Events, Monitor, Monitors, Trace};
 use crate::network::Network;
 use crate::run_engine::{Engine, Fallback};
 use crate::runner::InputValue;
@@ -397,7 +397,7 @@ fn run_as<E: HostFloat>(net: &mut Network, plan: &Plan<'_>) -> Result<Ran> {
         }
         event_sources.push(g);
     }
-    let mut event_out: Vec<Vec<Event>> = vec![Vec::new(); events.len()];
+    let mut event_out: Vec<EventList> = vec![EventList::default(); events.len()];
 
     // The float states the finite check scans (borrowed views only: a view built on request,
     // e.g. a delay ring, holds values of states that are scanned themselves).
@@ -561,7 +561,7 @@ fn run_as<E: HostFloat>(net: &mut Network, plan: &Plan<'_>) -> Result<Ran> {
 
 /// Appends the spikes of one step (`rows × num`, row-major) after step `step`.
 #[inline]
-fn push_events(out: &mut Vec<Event>, v: &[bool], num: usize, step: u64) {
+fn push_events(out: &mut EventList, v: &[bool], num: usize, step: u64) {
     for (r, row) in v.chunks(num.max(1)).enumerate() {
         // Most steps have few spikes: skip spike-free blocks of 16 quickly.
         for (c, block) in row.chunks(16).enumerate() {
