@@ -49,3 +49,6 @@ mod fused;
 
 #[path = "../cases/bad_files.rs"]
 mod bad_files;
+
+#[path = "../cases/mutations.rs"]
+mod mutations;
