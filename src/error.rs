@@ -93,26 +93,10 @@ pub enum Error {
     },
 
     /// A state became NaN or infinite during a run checked with
-    /// [`Runner::check_finite`](crate::runner::Runner::check_finite): `member.state` at element
-    /// `index` (batch row `row` with a batch axis) after step `step` (time `t_ms`).
-    #[error(
-        "non-finite state `{member}.{state}` = {value} at index {index}{} after step {step} \
-         (t = {t_ms} ms){checked}; {hint}",
-        row.map(|r| format!(" of batch row {r}")).unwrap_or_default()
-    )]
-    NonFinite {
-        member: String,
-        state: String,
-        index: usize,
-        row: Option<usize>,
-        value: f64,
-        step: u64,
-        t_ms: f64,
-        /// How often the path checks (empty when every step is checked).
-        checked: String,
-        /// The likely causes.
-        hint: String,
-    },
+    /// [`Runner::check_finite`](crate::runner::Runner::check_finite) (boxed: it is the largest
+    /// variant, and every `Result` of the crate carries its size).
+    #[error("{0}")]
+    NonFinite(Box<NonFiniteState>),
 
     /// Input/output errors with the path involved.
     #[error("i/o error on `{path}`: {source}")]
@@ -121,6 +105,35 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// Where a run became non-finite: `member.state` at element `index` (batch row `row` with a
+/// batch axis) after step `step` (time `t_ms`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "non-finite state `{member}.{state}` = {value} at index {index}{} after step {step} \
+     (t = {t_ms} ms){checked}; {hint}",
+    row.map(|r| format!(" of batch row {r}")).unwrap_or_default()
+)]
+pub struct NonFiniteState {
+    /// The group or synapse.
+    pub member: String,
+    /// The state.
+    pub state: String,
+    /// The element (neuron) index.
+    pub index: usize,
+    /// The batch row, with a batch axis.
+    pub row: Option<usize>,
+    /// The value found.
+    pub value: f64,
+    /// The step after which it was found.
+    pub step: u64,
+    /// That step's time (ms).
+    pub t_ms: f64,
+    /// How often the path checks (empty when every step is checked).
+    pub checked: String,
+    /// The likely causes.
+    pub hint: String,
 }
 
 impl Error {

@@ -22,13 +22,19 @@ pub fn first_non_finite<E: HostFloat>(v: &[E]) -> Option<usize> {
     let mut acc = [zero; 8];
     let mut chunks = v.chunks_exact(8);
     for c in &mut chunks {
-        for i in 0..8 {
-            acc[i] += c[i] - c[i];
+        for (a, &x) in acc.iter_mut().zip(c) {
+            #[allow(clippy::eq_op)] // x − x: 0 when finite, NaN otherwise
+            {
+                *a += x - x;
+            }
         }
     }
     let mut tail = zero;
     for &x in chunks.remainder() {
-        tail += x - x;
+        #[allow(clippy::eq_op)] // as above
+        {
+            tail += x - x;
+        }
     }
     let all = acc.iter().fold(tail, |a, &x| a + x);
     if all == zero {
@@ -62,7 +68,7 @@ impl Found {
     /// every state was checked and finite, when the check is not every step.
     pub fn into_error(self, step: u64, dt: f64, last_finite: Option<Option<u64>>) -> Error {
         let num = self.num.max(1);
-        Error::NonFinite {
+        Error::NonFinite(Box::new(crate::error::NonFiniteState {
             hint: hint(&self.member, dt),
             member: self.member,
             state: self.state,
@@ -82,7 +88,7 @@ impl Found {
                      is the first check of the run)"
                 ),
             },
-        }
+        }))
     }
 }
 

@@ -195,7 +195,7 @@ impl<E: HostFloat> HostGroup<E> for CondHost<E> {
             Method::Euler => {
                 Self::rhs(channels, i_s, c, num, &v_old, f, None);
                 for (x, &fx) in v.iter_mut().zip(f.iter()) {
-                    *x = *x + fx * E::of(dt);
+                    *x += fx * E::of(dt);
                 }
             }
             Method::Rk2 | Method::Heun2 | Method::Midpoint => {
@@ -211,7 +211,7 @@ impl<E: HostFloat> HostGroup<E> for CondHost<E> {
                 let b2 = 1.0 / (2.0 * beta);
                 let b1 = 1.0 - b2;
                 for ((x, &d1), &d2) in v.iter_mut().zip(k1.iter()).zip(k2.iter()) {
-                    *x = *x + (d1 * E::of(b1) + d2 * E::of(b2)) * E::of(dt);
+                    *x += (d1 * E::of(b1) + d2 * E::of(b2)) * E::of(dt);
                 }
             }
             Method::Rk4 => {
@@ -225,7 +225,7 @@ impl<E: HostFloat> HostGroup<E> for CondHost<E> {
                 Self::rhs(channels, i_s, c, num, stage, k4, None);
                 for (m, x) in v.iter_mut().enumerate() {
                     let s = k1[m] + k2[m] * E::of(2.0) + k3[m] * E::of(2.0) + k4[m];
-                    *x = *x + s * E::of(dt / 6.0);
+                    *x += s * E::of(dt / 6.0);
                 }
             }
         }
@@ -239,7 +239,12 @@ impl<E: HostFloat> HostGroup<E> for CondHost<E> {
         }
         for (m, (s, (&new, &old))) in self.spike.iter_mut().zip(v.iter().zip(&v_old)).enumerate() {
             let th = self.v_th.at(m % num);
-            *s = new >= th && !(old >= th);
+            // `!(old >= th)`, not `old < th`: a NaN old V counts as below threshold, as in
+            // BrainPy's `(V >= V_th) & ~(V_old >= V_th)`.
+            #[allow(clippy::neg_cmp_op_on_partial_ord)]
+            {
+                *s = new >= th && !(old >= th);
+            }
         }
         self.v = v;
     }

@@ -223,8 +223,8 @@ impl<R: Num> Source<Dual<R>> for Seeded<'_, R> {
 fn eval<R: Num, S: OdeRhs<R> + ?Sized, V: Vars<R, Of<R> = V>>(sys: &S, x: &V, t: f64) -> V {
     let mut k = copy(x);
     let ks = k.as_mut_slice();
-    for i in 0..ks.len() {
-        ks[i] = sys.rhs(i, x.as_slice(), t);
+    for (i, k) in ks.iter_mut().enumerate() {
+        *k = sys.rhs(i, x.as_slice(), t);
     }
     k
 }

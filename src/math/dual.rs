@@ -72,13 +72,7 @@ impl<R: Real> Sub for Dual<R> {
     fn sub(self, o: Self) -> Self {
         Dual {
             v: self.v - o.v,
-            d: add_opt(
-                self.d,
-                match o.d {
-                    Some(d) => Some(-d),
-                    None => None,
-                },
-            ),
+            d: add_opt(self.d, o.d.map(|d| -d)),
         }
     }
 }
@@ -88,14 +82,8 @@ impl<R: Real> Mul for Dual<R> {
     #[inline(always)]
     fn mul(self, o: Self) -> Self {
         let d = add_opt(
-            match self.d {
-                Some(d) => Some(d * o.v.clone()),
-                None => None,
-            },
-            match o.d {
-                Some(d) => Some(self.v.clone() * d),
-                None => None,
-            },
+            self.d.map(|d| d * o.v.clone()),
+            o.d.map(|d| self.v.clone() * d),
         );
         Dual { v: self.v * o.v, d }
     }
@@ -111,22 +99,13 @@ impl<R: Real> Div for Dual<R> {
             // Value and derivative share one reciprocal (single-precision lanes).
             let inv = o.v.recip();
             let q = self.v * inv.clone();
-            let db = match o.d {
-                Some(d) => Some(-(q.clone() * d)),
-                None => None,
-            };
-            let d = match add_opt(self.d, db) {
-                Some(n) => Some(n * inv),
-                None => None,
-            };
+            let db = o.d.map(|d| -(q.clone() * d));
+            let d = add_opt(self.d, db).map(|n| n * inv);
             return Dual { v: q, d };
         }
         let q = self.v / o.v.clone();
         // d(a/b) = (da - q db) / b
-        let db = match o.d {
-            Some(d) => Some(-(q.clone() * d)),
-            None => None,
-        };
+        let db = o.d.map(|d| -(q.clone() * d));
         Dual {
             v: q,
             d: match add_opt(self.d, db) {
@@ -143,10 +122,7 @@ impl<R: Real> Neg for Dual<R> {
     fn neg(self) -> Self {
         Dual {
             v: -self.v,
-            d: match self.d {
-                Some(d) => Some(-d),
-                None => None,
-            },
+            d: self.d.map(|d| -d),
         }
     }
 }
@@ -179,10 +155,7 @@ impl<R: Real> Mul<f64> for Dual<R> {
     fn mul(self, c: f64) -> Self {
         Dual {
             v: self.v * c,
-            d: match self.d {
-                Some(d) => Some(d * c),
-                None => None,
-            },
+            d: self.d.map(|d| d * c),
         }
     }
 }
@@ -193,10 +166,7 @@ impl<R: Real> Div<f64> for Dual<R> {
     fn div(self, c: f64) -> Self {
         Dual {
             v: self.v / c,
-            d: match self.d {
-                Some(d) => Some(d / c),
-                None => None,
-            },
+            d: self.d.map(|d| d / c),
         }
     }
 }
@@ -205,36 +175,24 @@ impl<R: Real> Real for Dual<R> {
     #[inline(always)]
     fn exp(self) -> Self {
         let e = self.v.exp();
-        let d = match self.d {
-            Some(d) => Some(d * e.clone()),
-            None => None,
-        };
+        let d = self.d.map(|d| d * e.clone());
         Dual { v: e, d }
     }
     #[inline(always)]
     fn ln(self) -> Self {
-        let d = match self.d {
-            Some(d) => Some(d * self.v.clone().recip()),
-            None => None,
-        };
+        let d = self.d.map(|d| d * self.v.clone().recip());
         Dual { v: self.v.ln(), d }
     }
     #[inline(always)]
     fn recip(self) -> Self {
         let r = self.v.recip();
-        let d = match self.d {
-            Some(d) => Some(d * -(r.clone() * r.clone())),
-            None => None,
-        };
+        let d = self.d.map(|d| d * -(r.clone() * r.clone()));
         Dual { v: r, d }
     }
     #[inline(always)]
     fn sqrt(self) -> Self {
         let s = self.v.sqrt();
-        let d = match self.d {
-            Some(d) => Some(d * (s.clone() * 2.0).recip()),
-            None => None,
-        };
+        let d = self.d.map(|d| d * (s.clone() * 2.0).recip());
         Dual { v: s, d }
     }
     #[inline(always)]

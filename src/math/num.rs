@@ -119,6 +119,8 @@ impl Num for f64 {
 /// A comparison result on the composed path: a host truth value (two constants compared) or a
 /// bool tensor.
 #[derive(Clone, Debug)]
+// A step temporary, matched on every op: boxing the tensor would allocate for each one.
+#[allow(clippy::large_enum_variant)]
 pub enum TMask {
     /// The same for every element.
     S(bool),

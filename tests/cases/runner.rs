@@ -291,7 +291,10 @@ fn check_finite_stops_at_the_first_non_finite_state_on_both_paths() {
                 .check_finite(true)
                 .run_steps(200)
                 .unwrap_err();
-            let Error::NonFinite {
+            let Error::NonFinite(nf) = &err else {
+                panic!("{backend} fused={fused}: not NonFinite: {err}");
+            };
+            let brainburn::error::NonFiniteState {
                 member,
                 state,
                 index,
@@ -299,10 +302,7 @@ fn check_finite_stops_at_the_first_non_finite_state_on_both_paths() {
                 step,
                 t_ms,
                 ..
-            } = &err
-            else {
-                panic!("{backend} fused={fused}: not NonFinite: {err}");
-            };
+            } = nf.as_ref();
             assert_eq!(member, "hh", "{err}");
             assert!(["V", "m", "h", "n"].contains(&state.as_str()), "{err}");
             assert_eq!(*index, 1, "{err}");
