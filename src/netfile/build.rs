@@ -176,11 +176,19 @@ fn take_input(
         Some(toml::Value::Integer(n)) => InputValue::Constant(n as f64),
         Some(toml::Value::Float(x)) => InputValue::Constant(x),
         Some(toml::Value::Array(a)) => {
-            let v: Vec<f64> = a
-                .iter()
-                .map(|x| x.as_float().or_else(|| x.as_integer().map(|n| n as f64)))
-                .collect::<Option<_>>()
-                .ok_or_else(|| loc.err("input", "every element must be a number"))?;
+            let mut v = Vec::with_capacity(a.len());
+            for (k, x) in a.iter().enumerate() {
+                let key = format!("input[{k}]");
+                match x.as_float().or_else(|| x.as_integer().map(|n| n as f64)) {
+                    Some(f) if f.is_finite() => v.push(f),
+                    Some(f) => return Err(loc.err(&key, format!("must be finite, got {f}"))),
+                    None => {
+                        return Err(
+                            loc.err(&key, format!("expected a number, got {}", x.type_str()))
+                        );
+                    }
+                }
+            }
             if v.len() != num {
                 return Err(loc.err("input", format!("{} values for {num} neurons", v.len())));
             }
@@ -638,6 +646,13 @@ impl NetworkSpec {
                 .map_err(|e| loc.err("group", e.to_string()))?
                 .num();
             let values = spec.value.to_vec();
+            if let Some(k) = values.iter().position(|x| !x.is_finite()) {
+                let key = match spec.value {
+                    super::OneOrMany::Many(_) => format!("value[{k}]"),
+                    super::OneOrMany::One(_) => "value".to_string(),
+                };
+                return Err(loc.err(&key, format!("must be finite, got {}", values[k])));
+            }
             if values.len() != 1 && values.len() != num {
                 return Err(loc.err(
                     "value",

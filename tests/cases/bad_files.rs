@@ -271,11 +271,17 @@ fn cases() -> Vec<Case> {
         "[1.0, nan, 1.0, 1.0]",
         "1e39",
     ] {
+        // A bad element is named with its index.
+        let field = if bad.starts_with("[1.0, nan") {
+            "groups.E.input[1]"
+        } else {
+            "groups.E.input"
+        };
         v.push(case(
             format!("input = {bad}"),
             "input = 25.0",
             format!("input = {bad}"),
-            "groups.E.input",
+            field,
         ));
     }
     // Group keys.
@@ -499,7 +505,7 @@ fn cases() -> Vec<Case> {
         (
             "value = [1.0, 2.0, 3.0]",
             "value = [1.0, inf, 3.0]",
-            "inputs[0].value",
+            "inputs[0].value[1]",
         ),
         (
             "value = [1.0, 2.0, 3.0]",
