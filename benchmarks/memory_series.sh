@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 run() { # file label
   rm -rf "$tmp/out"
-  /usr/bin/time -f "%M" -o "$tmp/rss" "$bin" run "$1" --out "$tmp/out" --quiet
+  /usr/bin/time -f "%M" -o "$tmp/rss" "$bin" run "$1" --out "$tmp/out" --quiet > /dev/null
   python3 - "$tmp/out/summary.json" "$(cat "$tmp/rss")" "$2" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
