@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod algorithms;
 pub mod backend;
 pub mod channel;
 pub mod cli;
@@ -7,6 +8,7 @@ pub mod datasets;
 pub mod dynamics;
 pub mod error;
 pub mod finite;
+pub mod fit;
 pub mod fused;
 pub mod geometry;
 pub mod init;
@@ -22,6 +24,7 @@ pub mod network;
 pub mod neuron;
 pub mod param;
 pub mod plot;
+pub mod rates;
 pub mod run_engine;
 pub mod runner;
 pub mod spikes;
