@@ -53,3 +53,6 @@ mod zoo;
 
 #[path = "../cases/zoo_training.rs"]
 mod zoo_training;
+
+#[path = "../cases/reservoir.rs"]
+mod reservoir;
