@@ -134,10 +134,7 @@ impl Dense {
 
     /// `b: [out]`, if any.
     pub fn bias(&self) -> Result<Option<Vec<f64>>> {
-        self.b
-            .clone()
-            .map(crate::tensor_io::to_f64_vec)
-            .transpose()
+        self.b.clone().map(crate::tensor_io::to_f64_vec).transpose()
     }
 
     /// Starts recording for an offline fit (clears earlier records).

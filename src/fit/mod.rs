@@ -149,6 +149,19 @@ pub(crate) fn run_steps<M: FitModel>(
     Ok(Tensor::stack(outs, 1))
 }
 
+/// Runs `model` over `xs: [batch, time, in]` without recording (after `reset_state(batch)`
+/// when asked): the trainers' `predict`.
+pub(crate) fn predict<M: FitModel>(
+    model: &mut M,
+    xs: Tensor<3>,
+    reset_state: bool,
+) -> Result<Tensor<3>> {
+    if reset_state {
+        model.reset_state(xs.dims()[0])?;
+    }
+    run_steps(model, &xs, |_, _| Ok(()))
+}
+
 /// `[time, features]` as `[1, time, features]`.
 pub(crate) fn batch_of_one(x: Tensor<2>) -> Tensor<3> {
     x.unsqueeze_dim(0)

@@ -111,10 +111,7 @@ impl<M: FitModel> OfflineTrainer<M> {
 
     /// Runs over `xs: [batch, time, in]` and returns the outputs.
     pub fn predict(&mut self, xs: Tensor<3>, reset_state: bool) -> Result<Tensor<3>> {
-        if reset_state {
-            self.model.reset_state(xs.dims()[0])?;
-        }
-        run_steps(&mut self.model, &xs, |_, _| Ok(()))
+        crate::fit::predict(&mut self.model, xs, reset_state)
     }
 
     /// [`OfflineTrainer::predict`] for `[time, in]`.

@@ -128,10 +128,7 @@ impl<M: FitModel> OnlineTrainer<M> {
 
     /// Runs over `xs: [batch, time, in]` without fitting and returns the outputs.
     pub fn predict(&mut self, xs: Tensor<3>, reset_state: bool) -> Result<Tensor<3>> {
-        if reset_state {
-            self.model.reset_state(xs.dims()[0])?;
-        }
-        run_steps(&mut self.model, &xs, |_, _| Ok(()))
+        crate::fit::predict(&mut self.model, xs, reset_state)
     }
 
     /// [`OnlineTrainer::predict`] for `[time, in]`.
