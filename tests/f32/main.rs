@@ -52,3 +52,6 @@ mod bad_files;
 
 #[path = "../cases/mutations.rs"]
 mod mutations;
+
+#[path = "../cases/reservoir_backends.rs"]
+mod reservoir_backends;

@@ -56,3 +56,6 @@ mod zoo_training;
 
 #[path = "../cases/reservoir.rs"]
 mod reservoir;
+
+#[path = "../cases/reservoir_backends.rs"]
+mod reservoir_backends;

@@ -44,6 +44,10 @@ mod training;
 #[path = "../cases/checkpoint.rs"]
 mod checkpoint;
 
+#[cfg(not(brainburn_no_wgpu))]
+#[path = "../cases/reservoir_backends.rs"]
+mod reservoir_backends;
+
 /// Built with `BRAINBURN_NO_WGPU=1` (not under `CI=true`): the wgpu cases are not compiled,
 /// and this one test stands for them in the summary as ignored. Run with `--ignored` it fails.
 #[cfg(brainburn_no_wgpu)]
