@@ -36,6 +36,7 @@ crate::model_config! {
 }
 
 impl ChannelModel for IL {
+    crate::compiled_in_brainburn!(channel);
     const CLASS: &'static str = "IL";
     type Params<R> = ILParams<R>;
     type Gates<R> = NoGates<R>;

@@ -119,6 +119,85 @@ pub trait ChannelModel: Clone + Debug + Send + Sync + 'static {
     /// The channel's current at membrane potential `v` with the gates held at `g` (positive =
     /// depolarising). Evaluated on dual numbers so that `exp_auto` gets `∂(dV/dt)/∂V`.
     fn current<T: Num>(&self, v: T, g: &Self::Gates<T>, p: &Self::Params<T>) -> T;
+
+    /// The channel's executions (tensor steady state, current and gate step, the fused host
+    /// kernel) as functions compiled once; see
+    /// [`NeuronModel::group_fns`](crate::model::NeuronModel::group_fns). The library's
+    /// channels compile them into brainburn with
+    /// [`compiled_in_brainburn!`](crate::compiled_in_brainburn).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn channel_fns() -> &'static ChannelFns<Self> {
+        &ChannelFns::<Self>::GENERIC
+    }
+}
+
+/// The [`Channel`] methods of a [`ChannelModel`] as function pointers (see
+/// [`ChannelModel::channel_fns`]).
+#[doc(hidden)]
+pub struct ChannelFns<C: ChannelModel> {
+    steady_tensors: fn(&C, &TVal, &[TVal]) -> Vec<TVal>,
+    current_tensors: fn(&C, Dual<TVal>, &[TVal], &[TVal]) -> Dual<TVal>,
+    step_tensors: fn(&C, &TVal, &[TVal], &[TVal], &StepTime) -> Vec<TVal>,
+    host_kernel: fn(&C, &Core, &str) -> Result<crate::fused::channel_host::HostChannelKernel>,
+}
+
+impl<C: ChannelModel> ChannelFns<C> {
+    /// The functions instantiated for `C`.
+    pub const GENERIC: Self = ChannelFns {
+        steady_tensors: steady_tensors_impl::<C>,
+        current_tensors: current_tensors_impl::<C>,
+        step_tensors: step_tensors_impl::<C>,
+        host_kernel: host_kernel_impl::<C>,
+    };
+}
+
+fn steady_tensors_impl<C: ChannelModel>(ch: &C, v: &TVal, params: &[TVal]) -> Vec<TVal> {
+    let p = C::Params::<TVal>::from_fn(|k| params[k].clone());
+    let mut out = Vec::new();
+    ch.steady_state(v.clone(), &p).each(|_, x| out.push(x));
+    out
+}
+
+fn current_tensors_impl<C: ChannelModel>(
+    ch: &C,
+    v: Dual<TVal>,
+    gates: &[TVal],
+    params: &[TVal],
+) -> Dual<TVal> {
+    let g = C::Gates::<Dual<TVal>>::from_fn(|k| Dual::cst(gates[k].clone()));
+    let p = C::Params::<Dual<TVal>>::from_fn(|k| Dual::cst(params[k].clone()));
+    ch.current(v, &g, &p)
+}
+
+fn step_tensors_impl<C: ChannelModel>(
+    ch: &C,
+    v: &TVal,
+    gates: &[TVal],
+    params: &[TVal],
+    ts: &StepTime,
+) -> Vec<TVal> {
+    let g = C::Gates::<TVal>::from_fn(|k| gates[k].clone());
+    let p = C::Params::<TVal>::from_fn(|k| params[k].clone());
+    let mut out = Vec::new();
+    step_gates(ch, v.clone(), g, &p, ts).each(|_, x| out.push(x));
+    out
+}
+
+fn host_kernel_impl<C: ChannelModel>(
+    ch: &C,
+    core: &Core,
+    prefix: &str,
+) -> Result<crate::fused::channel_host::HostChannelKernel> {
+    use crate::fused::channel_host::{ChannelHost, HostChannelKernel};
+    Ok(match core.ctx.precision {
+        Precision::F32 => {
+            HostChannelKernel::F32(Box::new(ChannelHost::<C, f32>::new(ch, core, prefix)?))
+        }
+        Precision::F64 => {
+            HostChannelKernel::F64(Box::new(ChannelHost::<C, f64>::new(ch, core, prefix)?))
+        }
+    })
 }
 
 /// The same fields in another number type.
@@ -233,37 +312,20 @@ impl<C: ChannelModel> Channel for C {
         self.method()
     }
     fn steady_tensors(&self, v: &TVal, params: &[TVal]) -> Vec<TVal> {
-        let p = C::Params::<TVal>::from_fn(|k| params[k].clone());
-        let mut out = Vec::new();
-        self.steady_state(v.clone(), &p).each(|_, x| out.push(x));
-        out
+        (C::channel_fns().steady_tensors)(self, v, params)
     }
     fn current_tensors(&self, v: Dual<TVal>, gates: &[TVal], params: &[TVal]) -> Dual<TVal> {
-        let g = C::Gates::<Dual<TVal>>::from_fn(|k| Dual::cst(gates[k].clone()));
-        let p = C::Params::<Dual<TVal>>::from_fn(|k| Dual::cst(params[k].clone()));
-        self.current(v, &g, &p)
+        (C::channel_fns().current_tensors)(self, v, gates, params)
     }
     fn step_tensors(&self, v: &TVal, gates: &[TVal], params: &[TVal], ts: &StepTime) -> Vec<TVal> {
-        let g = C::Gates::<TVal>::from_fn(|k| gates[k].clone());
-        let p = C::Params::<TVal>::from_fn(|k| params[k].clone());
-        let mut out = Vec::new();
-        step_gates(self, v.clone(), g, &p, ts).each(|_, x| out.push(x));
-        out
+        (C::channel_fns().step_tensors)(self, v, gates, params, ts)
     }
     fn host_kernel(
         &self,
         core: &Core,
         prefix: &str,
     ) -> Result<crate::fused::channel_host::HostChannelKernel> {
-        use crate::fused::channel_host::{ChannelHost, HostChannelKernel};
-        Ok(match core.ctx.precision {
-            Precision::F32 => {
-                HostChannelKernel::F32(Box::new(ChannelHost::<C, f32>::new(self, core, prefix)?))
-            }
-            Precision::F64 => {
-                HostChannelKernel::F64(Box::new(ChannelHost::<C, f64>::new(self, core, prefix)?))
-            }
-        })
+        (C::channel_fns().host_kernel)(self, core, prefix)
     }
     fn clone_box(&self) -> Box<dyn Channel> {
         Box::new(self.clone())

@@ -41,6 +41,7 @@ macro_rules! p4_channel {
         }
 
         impl ChannelModel for $ty {
+            crate::compiled_in_brainburn!(channel);
             const CLASS: &'static str = $class;
             type Params<R> = $params<R>;
             type Gates<R> = P4Gates<R>;

@@ -34,6 +34,7 @@ crate::model_states! {
 macro_rules! p3q_channel {
     ($ty:ident, $params:ident, $class:literal) => {
         impl ChannelModel for $ty {
+            crate::compiled_in_brainburn!(channel);
             const CLASS: &'static str = $class;
             type Params<R> = $params<R>;
             type Gates<R> = P3qGates<R>;

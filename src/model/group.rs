@@ -122,6 +122,10 @@ impl<M: NeuronModel> NeuGroup<M> {
 
     /// Sets the derived states from the initialized ones (after every reset).
     fn init_derived(&mut self) {
+        (M::group_fns().init_derived)(self)
+    }
+
+    fn init_derived_impl(&mut self) {
         let p = self.tensor_params();
         let mut s = self.tensor_states();
         self.model.init_derived(&p, &mut s);
@@ -156,6 +160,35 @@ impl<M: NeuronModel> NeuronGroup for NeuGroup<M> {
     }
 
     fn fused_kernel(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
+        (M::group_fns().fused_kernel)(self)
+    }
+
+    fn update(&mut self, ts: &StepTime) -> Result<()> {
+        (M::group_fns().update)(self, ts)
+    }
+}
+
+/// The executions of [`NeuGroup<M>`] as function pointers (see [`NeuronModel::group_fns`]):
+/// the trait methods of `NeuGroup<M>` only call through them, so a crate that uses a library
+/// model links the library's compiled copy.
+#[doc(hidden)]
+pub struct GroupFns<M: NeuronModel> {
+    update: fn(&mut NeuGroup<M>, &StepTime) -> Result<()>,
+    fused_kernel: fn(&NeuGroup<M>) -> Option<Result<crate::fused::HostGroupKernel>>,
+    init_derived: fn(&mut NeuGroup<M>),
+}
+
+impl<M: NeuronModel> GroupFns<M> {
+    /// The functions instantiated for `M`.
+    pub const GENERIC: Self = GroupFns {
+        update: NeuGroup::<M>::update_impl,
+        fused_kernel: NeuGroup::<M>::fused_kernel_impl,
+        init_derived: NeuGroup::<M>::init_derived_impl,
+    };
+}
+
+impl<M: NeuronModel> NeuGroup<M> {
+    fn fused_kernel_impl(&self) -> Option<Result<crate::fused::HostGroupKernel>> {
         let (core, model, seed) = (&self.core, &self.model, self.noise_seed);
         Some(crate::host_group_kernel!(core.ctx.precision, E => {
             crate::fused::model_host::ModelHost::<M, E>::new(core, model.clone(), seed)
@@ -163,7 +196,7 @@ impl<M: NeuronModel> NeuronGroup for NeuGroup<M> {
         }))
     }
 
-    fn update(&mut self, ts: &StepTime) -> Result<()> {
+    fn update_impl(&mut self, ts: &StepTime) -> Result<()> {
         let p = self.tensor_params();
         let mut s = self.tensor_states();
         let input = self.core.states.f("input");

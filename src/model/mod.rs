@@ -23,6 +23,8 @@
 
 pub mod group;
 
+#[doc(hidden)]
+pub use group::GroupFns;
 pub use group::NeuGroup;
 
 use std::fmt::Debug;
@@ -241,6 +243,39 @@ pub trait NeuronModel: Clone + Debug + Send + Sync + 'static {
     ) -> Spike<f64> {
         self.step(p, s, input, cx)
     }
+
+    /// The group's executions of this model (the composed step, the fused kernel, the derived
+    /// states), as functions compiled once. The default instantiates them in the crate that
+    /// uses the model; the library's models override it with
+    /// [`compiled_in_brainburn!`](crate::compiled_in_brainburn) so that they are compiled into
+    /// brainburn once instead of into every crate (test binary, example) that names them.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn group_fns() -> &'static GroupFns<Self> {
+        &GroupFns::<Self>::GENERIC
+    }
+}
+
+/// Inside an `impl NeuronModel` or `impl ChannelModel` of the library: the model's executions
+/// are compiled into brainburn itself. Without it every crate that uses a generic model
+/// compiles the whole model again (its tensor step and its SIMD kernels at every instruction
+/// set and precision) — release builds do not share generic instances between crates — which
+/// made each test binary and example that names the library's models minutes longer to build.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! compiled_in_brainburn {
+    (neuron) => {
+        #[inline(never)]
+        fn group_fns() -> &'static $crate::model::GroupFns<Self> {
+            &$crate::model::GroupFns::<Self>::GENERIC
+        }
+    };
+    (channel) => {
+        #[inline(never)]
+        fn channel_fns() -> &'static $crate::channel::ChannelFns<Self> {
+            &$crate::channel::ChannelFns::<Self>::GENERIC
+        }
+    };
 }
 
 /// Declares a model's configuration and typed parameters once.

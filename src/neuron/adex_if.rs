@@ -150,6 +150,7 @@ pub struct AdExIfModel {
 pub type AdExIf = NeuGroup<AdExIfModel>;
 
 impl NeuronModel for AdExIfModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "AdExIF";
     type Config = AdExIfConfig;
     type Params<R> = AdExIfParams<R>;

@@ -146,6 +146,7 @@ pub struct AdQuaIfModel {
 pub type AdQuaIf = NeuGroup<AdQuaIfModel>;
 
 impl NeuronModel for AdQuaIfModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "AdQuaIF";
     type Config = AdQuaIfConfig;
     type Params<R> = AdQuaIfParams<R>;

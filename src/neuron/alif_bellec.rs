@@ -145,7 +145,29 @@ pub type AlifBellec2020 = NeuGroup<AlifBellecAlif>;
 /// A group of `LIF_SFA_Bellec2020` neurons.
 pub type LifSfaBellec2020 = NeuGroup<AlifBellecLifSfa>;
 
+/// `ALIFBellec2020`'s executions, compiled into brainburn (see
+/// [`compiled_in_brainburn!`](crate::compiled_in_brainburn)).
+#[inline(never)]
+fn alif_fns() -> &'static crate::model::GroupFns<AlifBellecAlif> {
+    &crate::model::GroupFns::<AlifBellecAlif>::GENERIC
+}
+
+/// `LIF_SFA_Bellec2020`'s executions, compiled into brainburn.
+#[inline(never)]
+fn lif_sfa_fns() -> &'static crate::model::GroupFns<AlifBellecLifSfa> {
+    &crate::model::GroupFns::<AlifBellecLifSfa>::GENERIC
+}
+
 impl<const SFA: bool> NeuronModel for AlifBellecModel<SFA> {
+    #[inline(always)]
+    fn group_fns() -> &'static crate::model::GroupFns<Self> {
+        // The generic impl picks one of the two non-generic instances (a generic body would
+        // be compiled again in every crate that uses the model).
+        let fns: &'static dyn std::any::Any = if SFA { lif_sfa_fns() } else { alif_fns() };
+        fns.downcast_ref()
+            .expect("SFA selects the instance of this very type")
+    }
+
     const CLASS: &'static str = if SFA {
         "LIF_SFA_Bellec2020"
     } else {

@@ -130,6 +130,7 @@ pub struct ExpIfModel {
 pub type ExpIf = NeuGroup<ExpIfModel>;
 
 impl NeuronModel for ExpIfModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "ExpIF";
     type Config = ExpIfConfig;
     type Params<R> = ExpIfParams<R>;

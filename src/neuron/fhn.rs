@@ -112,6 +112,7 @@ pub struct FhnModel {
 pub type Fhn = NeuGroup<FhnModel>;
 
 impl NeuronModel for FhnModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "FHN";
     type Config = FhnConfig;
     type Params<R> = FhnParams<R>;

@@ -171,6 +171,7 @@ pub struct GifModel {
 pub type Gif = NeuGroup<GifModel>;
 
 impl NeuronModel for GifModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "GIF";
     type Config = GifConfig;
     type Params<R> = GifParams<R>;

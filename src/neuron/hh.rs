@@ -215,6 +215,7 @@ pub struct HhModel {
 pub type Hh = NeuGroup<HhModel>;
 
 impl NeuronModel for HhModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "HH";
     type Config = HhConfig;
     type Params<R> = HhParams<R>;

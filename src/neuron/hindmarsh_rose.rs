@@ -128,6 +128,7 @@ pub struct HindmarshRoseModel {
 pub type HindmarshRose = NeuGroup<HindmarshRoseModel>;
 
 impl NeuronModel for HindmarshRoseModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "HindmarshRose";
     type Config = HindmarshRoseConfig;
     type Params<R> = HindmarshRoseParams<R>;

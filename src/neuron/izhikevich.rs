@@ -140,6 +140,7 @@ pub struct IzhikevichModel {
 pub type Izhikevich = NeuGroup<IzhikevichModel>;
 
 impl NeuronModel for IzhikevichModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "Izhikevich";
     type Config = IzhikevichConfig;
     type Params<R> = IzhikevichParams<R>;

@@ -66,6 +66,7 @@ pub struct LeakyIntegratorModel {
 pub type LeakyIntegrator = NeuGroup<LeakyIntegratorModel>;
 
 impl NeuronModel for LeakyIntegratorModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "LeakyIntegrator";
     const SPIKES: bool = false;
     type Config = LeakyIntegratorConfig;

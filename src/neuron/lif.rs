@@ -151,6 +151,7 @@ impl LifModel {
 }
 
 impl NeuronModel for LifModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "LIF";
     type Config = LifConfig;
     type Params<R> = LifParams<R>;

@@ -157,6 +157,7 @@ pub struct MorrisLecarModel {
 pub type MorrisLecar = NeuGroup<MorrisLecarModel>;
 
 impl NeuronModel for MorrisLecarModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "MorrisLecar";
     type Config = MorrisLecarConfig;
     type Params<R> = MorrisLecarParams<R>;

@@ -126,6 +126,7 @@ pub struct QuaIfModel {
 pub type QuaIf = NeuGroup<QuaIfModel>;
 
 impl NeuronModel for QuaIfModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "QuaIF";
     type Config = QuaIfConfig;
     type Params<R> = QuaIfParams<R>;

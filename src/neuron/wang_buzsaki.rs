@@ -250,6 +250,7 @@ pub struct WbModel {
 pub type WangBuzsakiModel = NeuGroup<WbModel>;
 
 impl NeuronModel for WbModel {
+    crate::compiled_in_brainburn!(neuron);
     const CLASS: &'static str = "WangBuzsakiModel";
     type Config = WangBuzsakiConfig;
     type Params<R> = WbParams<R>;
