@@ -137,10 +137,15 @@ pub trait ChannelModel: Clone + Debug + Send + Sync + 'static {
 #[doc(hidden)]
 pub struct ChannelFns<C: ChannelModel> {
     steady_tensors: fn(&C, &TVal, &[TVal]) -> Vec<TVal>,
-    current_tensors: fn(&C, Dual<TVal>, &[TVal], &[TVal]) -> Dual<TVal>,
-    step_tensors: fn(&C, &TVal, &[TVal], &[TVal], &StepTime) -> Vec<TVal>,
+    current_tensors: CurrentFn<C>,
+    step_tensors: StepFn<C>,
     host_kernel: fn(&C, &Core, &str) -> Result<crate::fused::channel_host::HostChannelKernel>,
 }
+
+/// [`Channel::current_tensors`] of `C`: `(channel, V, gates, params)`.
+type CurrentFn<C> = fn(&C, Dual<TVal>, &[TVal], &[TVal]) -> Dual<TVal>;
+/// [`Channel::step_tensors`] of `C`: `(channel, V, gates, params, time)`.
+type StepFn<C> = fn(&C, &TVal, &[TVal], &[TVal], &StepTime) -> Vec<TVal>;
 
 impl<C: ChannelModel> ChannelFns<C> {
     /// The functions instantiated for `C`.
