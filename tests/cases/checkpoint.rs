@@ -1,6 +1,6 @@
 //! Checkpoints (issue 5, SPEC §6): state dicts with parameters and states under BrainPy keys
 //! and shapes, file round trips, strict/lenient key lists, trainability from the target,
-//! bit-identical continuation across backends (flex → ndarray / wgpu, wgpu → flex), device
+//! bit-identical continuation across backends (flex → every compiled backend, wgpu → flex), device
 //! moves, and more than a hundred damaged files that must fail cleanly without touching the
 //! target network.
 

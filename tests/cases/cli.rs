@@ -412,28 +412,27 @@ fn bench_prints_a_table_and_writes_json() {
     let dir = scratch("bench");
     std::fs::create_dir_all(&dir).unwrap();
     let json = dir.join("bench.json");
+    // Every CPU backend compiled in (flex; flex and ndarray with `--features ndarray`).
+    let backends: Vec<String> = cpu_backends().iter().map(|b| b.to_string()).collect();
+    let rows_expected = 3 * backends.len();
     let o = Command::new(env!("CARGO_BIN_EXE_brainburn"))
-        .args([
-            "bench",
-            "--workloads",
-            "wb100,coba,lif_train",
-            "--backend",
-            "flex,ndarray",
-            "--ms",
-            "2",
-            "--lif-n",
-            "32",
-        ])
+        .args(["bench", "--workloads", "wb100,coba,lif_train", "--backend"])
+        .arg(backends.join(","))
+        .args(["--ms", "2", "--lif-n", "32"])
         .args(["--json", json.to_str().unwrap()])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(stdout.lines().count(), 7, "header + 6 rows:\n{stdout}");
+    assert_eq!(
+        stdout.lines().count(),
+        1 + rows_expected,
+        "header + {rows_expected} rows:\n{stdout}"
+    );
     let rows: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), rows_expected);
     for r in rows {
         assert!(
             r["run_s"].as_f64().unwrap() > 0.0
@@ -445,8 +444,13 @@ fn bench_prints_a_table_and_writes_json() {
             "{r}"
         );
     }
-    assert_eq!(rows[0]["steps"], 200, "wb100: 2 ms at dt 0.01");
-    assert_eq!(rows[2]["neurons"], 4000, "coba: 3200 + 800");
+    let row = |w: &str| {
+        rows.iter()
+            .find(|r| r["workload"] == w)
+            .unwrap_or_else(|| panic!("no {w} row"))
+    };
+    assert_eq!(row("wb100")["steps"], 200, "wb100: 2 ms at dt 0.01");
+    assert_eq!(row("coba")["neurons"], 4000, "coba: 3200 + 800");
     let (code, err) = brainburn(&["bench", "--workloads", "wb7"]);
     assert_eq!(code, 2);
     assert!(err.contains("wb7"), "{err}");
