@@ -12,6 +12,7 @@ pub mod fit;
 pub mod fused;
 pub mod geometry;
 pub mod init;
+pub mod inputs;
 pub mod integrate;
 pub mod math;
 pub mod measure;

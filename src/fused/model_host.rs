@@ -40,6 +40,8 @@ pub struct ModelHost<M: NeuronModel, E: HostFloat> {
     xi: Vec<E>,
     f64_override: bool,
     v_index: Option<usize>,
+    /// The input 0 of a model without input ([`NeuronModel::INPUT`]); empty otherwise.
+    zeros: Vec<E>,
 }
 
 impl<M: NeuronModel, E: HostFloat> ModelHost<M, E> {
@@ -47,9 +49,12 @@ impl<M: NeuronModel, E: HostFloat> ModelHost<M, E> {
     /// under the model's keys), model `model` and noise seed `noise_seed`.
     pub fn new(core: &Core, model: M, noise_seed: u64) -> Result<Self> {
         let rows = core.states.rows();
-        let num = core.states.get("input").dims()[1];
         let pkeys = <M::Params<f64> as Fields<f64>>::KEYS;
         let skeys = <M::State<f64> as Fields<f64>>::KEYS;
+        let num = core
+            .states
+            .get(if M::INPUT { "input" } else { skeys[0] })
+            .dims()[1];
         let params = pkeys
             .iter()
             .map(|k| HParam::of_core(core, k, num))
@@ -78,6 +83,11 @@ impl<M: NeuronModel, E: HostFloat> ModelHost<M, E> {
             noise,
             noise_seed,
             xi: Vec::new(),
+            zeros: if M::INPUT {
+                Vec::new()
+            } else {
+                vec![E::default(); rows * num]
+            },
             f64_override,
         })
     }
@@ -188,11 +198,14 @@ impl<M: NeuronModel, E: HostFloat> HostGroup<E> for ModelHost<M, E> {
                 &mut self.xi,
             );
         }
+        let zeros = std::mem::take(&mut self.zeros);
+        let input = if M::INPUT { input } else { &zeros[..] };
         if self.f64_override {
             self.run_override(ts, input);
         } else {
             E::run_num_lanes(self, Args { ts, input });
         }
+        self.zeros = zeros;
     }
     fn spike(&self) -> Option<&[bool]> {
         M::SPIKES.then_some(&self.spike[..])

@@ -72,8 +72,10 @@ impl<M: NeuronModel> NeuGroup<M> {
             };
             core.states.declare(key, StateInit::Float(init), vs.clone());
         }
-        core.states
-            .declare("input", StateInit::Float(Initializer::Zero), vs.clone());
+        if M::INPUT {
+            core.states
+                .declare("input", StateInit::Float(Initializer::Zero), vs.clone());
+        }
         if M::SPIKES {
             core.states.declare("spike", StateInit::Spike, vs.clone());
         }
@@ -199,7 +201,13 @@ impl<M: NeuronModel> NeuGroup<M> {
     fn update_impl(&mut self, ts: &StepTime) -> Result<()> {
         let p = self.tensor_params();
         let mut s = self.tensor_states();
-        let input = self.core.states.f("input");
+        let input = if M::INPUT {
+            self.core.states.f("input")
+        } else {
+            // A model without input steps with input 0 (shaped like its first state).
+            let key = <M::State<TVal> as Fields<TVal>>::KEYS[0];
+            self.core.states.f(key).zeros_like()
+        };
         let mut cx = TensorCx {
             ts,
             training: self.core.mode.is_training(),

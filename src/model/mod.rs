@@ -183,6 +183,9 @@ pub trait NeuronModel: Clone + Debug + Send + Sync + 'static {
     const CLASS: &'static str;
     /// Whether the model spikes (has a `spike` state).
     const SPIKES: bool = true;
+    /// Whether the group takes input (has an `input` state that projections and runner inputs
+    /// add into). A model without (a noise source) steps with input 0 and refuses inputs.
+    const INPUT: bool = true;
     /// The user's configuration (serde, `Default` = BrainPy's defaults).
     type Config: Clone + Debug + Default + Send + Sync;
     /// The parameters (declared with [`model_config!`](crate::model_config)).

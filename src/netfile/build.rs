@@ -277,6 +277,11 @@ const GROUP_MODELS: &[(&str, bool, GroupBuilder)] = &[
         true,
         model_group::<crate::neuron::AlifBellecLifSfa>,
     ),
+    (
+        crate::neuron::OuProcessModel::CLASS,
+        true,
+        model_group::<crate::neuron::OuProcessModel>,
+    ),
     ("SpikeTimeGroup", false, spike_time_group),
     ("PoissonGroup", false, poisson_group),
     ("CondNeuGroup", true, cond_neu_group),

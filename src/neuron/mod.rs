@@ -15,6 +15,7 @@ mod izhikevich;
 mod leaky;
 mod lif;
 mod morris_lecar;
+mod ou_process;
 mod qua_if;
 pub mod wang_buzsaki;
 
@@ -44,6 +45,7 @@ pub use lif::{Lif, LifConfig, LifModel, LifParams, LifState, SpikeReset};
 pub use morris_lecar::{
     MorrisLecar, MorrisLecarConfig, MorrisLecarModel, MorrisLecarParams, MorrisLecarState,
 };
+pub use ou_process::{OuProcess, OuProcessConfig, OuProcessModel, OuProcessParams, OuProcessState};
 pub use qua_if::{QuaIf, QuaIfConfig, QuaIfModel, QuaIfParams, QuaIfState};
 pub use wang_buzsaki::{WangBuzsakiConfig, WangBuzsakiModel, WbModel, WbParams, WbState};
 

@@ -57,5 +57,8 @@ mod zoo_training;
 #[path = "../cases/reservoir.rs"]
 mod reservoir;
 
+#[path = "../cases/inputs.rs"]
+mod inputs;
+
 #[path = "../cases/reservoir_backends.rs"]
 mod reservoir_backends;
