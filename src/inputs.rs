@@ -91,23 +91,39 @@ fn ceil(x: f64) -> usize {
     x.ceil() as usize
 }
 
-/// The window `[⌊t_start/dt⌋, ⌊t_end/dt⌋)` of a `rows`-row array (`t_end` defaults to the
-/// duration); an error where it ends past the array or before it starts.
-fn window(t_start: f64, t_end: Option<f64>, duration: f64, dt: f64) -> Result<(f64, f64)> {
+/// `t_start` and `t_end` (default: the duration) as checked times, with the window's first and
+/// last rows by `round` (Python's `int` or `ceil` of `t / dt`); an error where the window ends
+/// before it starts or after the array's `rows`.
+fn window_rows(
+    t_start: f64,
+    t_end: Option<f64>,
+    duration: f64,
+    dt: f64,
+    rows: usize,
+    round: fn(f64) -> usize,
+) -> Result<(f64, f64, usize, usize)> {
     let t_start = check_time("t_start", t_start)?;
     let t_end = check_time("t_end", t_end.unwrap_or(duration))?;
-    if t_end < t_start {
+    let (first, last) = (round(t_start / dt), round(t_end / dt));
+    if t_end < t_start || last < first {
         return Err(Error::arg(
             "t_end",
             format!("must not be before t_start = {t_start} ms, got {t_end} ms"),
         ));
     }
-    if int(t_end / dt) > int(duration / dt) {
+    if last > rows {
         return Err(Error::arg(
             "t_end",
             format!("{t_end} ms ends after the duration {duration} ms (dt {dt} ms)"),
         ));
     }
+    Ok((t_start, t_end, first, last))
+}
+
+/// The window `[⌊t_start/dt⌋, ⌊t_end/dt⌋)` of the `⌊duration/dt⌋`-row arrays.
+fn window(t_start: f64, t_end: Option<f64>, duration: f64, dt: f64) -> Result<(f64, f64)> {
+    let (t_start, t_end, _, _) =
+        window_rows(t_start, t_end, duration, dt, int(duration / dt), int)?;
     Ok((t_start, t_end))
 }
 
@@ -296,22 +312,8 @@ impl InputValue {
         let c_start = check_value("c_start", c_start)?;
         let c_end = check_value("c_end", c_end)?;
         let duration = check_time("duration", duration)?;
-        let t_start = check_time("t_start", t_start)?;
-        let t_end = check_time("t_end", t_end.unwrap_or(duration))?;
         let mut rows = zeros(ceil(duration / dt), 1);
-        let (p1, p2) = (ceil(t_start / dt), ceil(t_end / dt));
-        if p2 < p1 {
-            return Err(Error::arg(
-                "t_end",
-                format!("must not be before t_start = {t_start} ms, got {t_end} ms"),
-            ));
-        }
-        if p2 > rows.len() {
-            return Err(Error::arg(
-                "t_end",
-                format!("{t_end} ms ends after the duration {duration} ms (dt {dt} ms)"),
-            ));
-        }
+        let (_, _, p1, p2) = window_rows(t_start, t_end, duration, dt, rows.len(), ceil)?;
         // JAX's linspace: start·(1 − i/div) + stop·(i/div) for i < div, then stop itself.
         let num = p2 - p1;
         for (i, row) in rows[p1..p2].iter_mut().enumerate() {

@@ -300,16 +300,7 @@ fn a_helpers_rows_are_the_runners_steps() {
     }
     for backend in crate::backends() {
         let c = ctx(backend, PRECISION);
-        let mut net = Network::new(&c, Mode::NonBatching).unwrap();
-        let g = LeakyIntegrator::named(
-            1,
-            LeakyIntegratorConfig::default(),
-            Some("li"),
-            &c,
-            Mode::NonBatching,
-        )
-        .unwrap();
-        net.add(g).unwrap();
+        let mut net = leaky_net(&c, 1, "li");
         let input = InputValue::spike_input(&[0.5], &[0.35], &[2.0], 2.0, 0.1).unwrap();
         let InputValue::PerStep(r) = &input else {
             panic!("per-step")

@@ -23,16 +23,7 @@ fn runner_reproduces_case_a_with_per_step_input() {
         .collect();
     for backend in crate::backends() {
         let c = ctx(backend, PRECISION);
-        let mut net = Network::new(&c, Mode::NonBatching).unwrap();
-        let g = LeakyIntegrator::named(
-            3,
-            LeakyIntegratorConfig::default(),
-            Some("li"),
-            &c,
-            Mode::NonBatching,
-        )
-        .unwrap();
-        net.add(g).unwrap();
+        let mut net = leaky_net(&c, 3, "li");
         let mon = Runner::new(&mut net, 0.1)
             .unwrap()
             .input("li", InputValue::PerStep(inputs.clone()))

@@ -119,6 +119,21 @@ pub fn ctx(backend: BackendKind, precision: Precision) -> Ctx {
     Ctx::new(backend, precision).expect("backend compiled in, precision free")
 }
 
+/// A NonBatching network holding one default `LeakyIntegrator` of `n` neurons named `name`.
+pub fn leaky_net(c: &Ctx, n: usize, name: &str) -> Network {
+    let mut net = Network::new(c, Mode::NonBatching).unwrap();
+    let g = LeakyIntegrator::named(
+        n,
+        LeakyIntegratorConfig::default(),
+        Some(name),
+        c,
+        Mode::NonBatching,
+    )
+    .unwrap();
+    net.add(g).unwrap();
+    net
+}
+
 /// `[Wgpu]` when wgpu is compiled in and an adapter answers (Mesa lavapipe without a GPU);
 /// otherwise a failure naming the fixes (install Mesa's Vulkan driver, or build with
 /// `BRAINBURN_NO_WGPU=1` so that the wgpu binary reports its cases as ignored; `build.rs`).
