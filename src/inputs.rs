@@ -127,9 +127,23 @@ fn window(t_start: f64, t_end: Option<f64>, duration: f64, dt: f64) -> Result<(f
     Ok((t_start, t_end))
 }
 
-/// Rows of `width` zeros.
-fn zeros(rows: usize, width: usize) -> Vec<Vec<f64>> {
-    vec![vec![0.0; width]; rows]
+/// The most values (steps × values per step) one input helper builds: 2²⁸ float64, 2 GiB.
+pub const MAX_INPUT_VALUES: usize = 1 << 28;
+
+/// `rows` steps of `width` zeros, or an error naming `arg` (the duration that asked for them)
+/// where they would pass [`MAX_INPUT_VALUES`] (a huge duration or a tiny `dt` would otherwise
+/// abort on the allocation).
+fn zeros(rows: usize, width: usize, arg: &str, dt: f64) -> Result<Vec<Vec<f64>>> {
+    match rows.checked_mul(width) {
+        Some(n) if n <= MAX_INPUT_VALUES => Ok(vec![vec![0.0; width]; rows]),
+        _ => Err(Error::arg(
+            arg,
+            format!(
+                "asks for {rows} steps of dt = {dt} ms with {width} value(s) each, more than \
+                 the {MAX_INPUT_VALUES} values an input helper builds; shorten it or raise dt"
+            ),
+        )),
+    }
 }
 
 /// `arange(0, span, dt)`'s values (numpy: `i·dt` for `i < ⌈span/dt⌉`), checked against the
@@ -195,17 +209,17 @@ fn sections(values: &[&[f64]], durations: &[f64], dt: f64) -> Result<(Vec<Vec<f6
     for (k, d) in durations.iter().enumerate() {
         total += check_time(&format!("durations[{k}]"), *d)?;
     }
-    let mut rows = zeros(ceil(total / dt), width);
-    let mut start = 0;
+    let mut rows = zeros(ceil(total / dt), width, "durations", dt)?;
+    let mut start = 0usize;
     for (v, d) in values.iter().zip(durations) {
         let len = int(d / dt);
-        let end = (start + len).min(rows.len());
+        let end = start.saturating_add(len).min(rows.len());
         for row in &mut rows[start.min(end)..end] {
             for (j, x) in row.iter_mut().enumerate() {
                 *x = if v.len() == 1 { v[0] } else { v[j] };
             }
         }
-        start += len;
+        start = start.saturating_add(len);
     }
     Ok((rows, total))
 }
@@ -277,7 +291,7 @@ impl InputValue {
         };
         per_spike("sp_lens", sp_lens)?;
         per_spike("sp_sizes", sp_sizes)?;
-        let mut rows = zeros(ceil(duration / dt), 1);
+        let mut rows = zeros(ceil(duration / dt), 1, "duration", dt)?;
         for (k, t) in sp_times.iter().enumerate() {
             let t = check_time(&format!("sp_times[{k}]"), *t)?;
             let len = check_time(
@@ -289,7 +303,7 @@ impl InputValue {
                 sp_sizes[if sp_sizes.len() == 1 { 0 } else { k }],
             )?;
             let start = int(t / dt).min(rows.len());
-            let end = (start + int(len / dt)).min(rows.len());
+            let end = start.saturating_add(int(len / dt)).min(rows.len());
             for row in &mut rows[start..end] {
                 row[0] = size;
             }
@@ -312,7 +326,7 @@ impl InputValue {
         let c_start = check_value("c_start", c_start)?;
         let c_end = check_value("c_end", c_end)?;
         let duration = check_time("duration", duration)?;
-        let mut rows = zeros(ceil(duration / dt), 1);
+        let mut rows = zeros(ceil(duration / dt), 1, "duration", dt)?;
         let (_, _, p1, p2) = window_rows(t_start, t_end, duration, dt, rows.len(), ceil)?;
         // JAX's linspace: start·(1 − i/div) + stop·(i/div) for i < div, then stop itself.
         let num = p2 - p1;
@@ -345,7 +359,7 @@ impl InputValue {
             return Err(Error::arg("n", "needs at least one variable"));
         }
         let (t_start, t_end) = window(t_start, t_end, duration, dt)?;
-        let mut rows = zeros(int(duration / dt), n);
+        let mut rows = zeros(int(duration / dt), n, "duration", dt)?;
         let mut rng = StdRng::seed_from_u64(seed);
         let sqrt_dt = dt.sqrt();
         for row in &mut rows[int(t_start / dt)..int(t_end / dt)] {
@@ -403,7 +417,7 @@ impl InputValue {
                 ),
             ));
         }
-        let mut rows = zeros(int(duration / dt), n);
+        let mut rows = zeros(int(duration / dt), n, "duration", dt)?;
         let mut rng = StdRng::seed_from_u64(seed);
         let sqrt_dt = dt.sqrt();
         let mut x = vec![mean; n];
@@ -492,8 +506,8 @@ impl InputValue {
         let duration = check_time("duration", duration)?;
         let (t_start, t_end) = window(t_start, t_end, duration, dt)?;
         let (i0, i1) = (int(t_start / dt), int(t_end / dt));
+        let mut rows = zeros(int(duration / dt), 1, "duration", dt)?;
         let times = arange_into(t_end - t_start, dt, i1 - i0, helper)?;
-        let mut rows = zeros(int(duration / dt), 1);
         for (row, t) in rows[i0..i1].iter_mut().zip(times) {
             let mut v = amplitude * wave(2.0 * std::f64::consts::PI * t * (frequency / 1000.0));
             if bias {
@@ -579,6 +593,35 @@ mod tests {
         assert!(e.is_ok(), "one step: ceil(0.1)");
         let e = InputValue::wiener_process(0.05, 0.1, 1, 0.0, None, 1).unwrap_err();
         assert!(e.to_string().contains("`duration`"), "{e}");
+    }
+
+    #[test]
+    fn oversized_arrays_are_errors_naming_their_duration() {
+        let huge = |e: Error, arg: &str| {
+            let m = e.to_string();
+            assert!(m.contains(&format!("`{arg}`")) && m.contains("more than"), "{m}");
+        };
+        let s = InputValue::section_input(&[[1.0]], &[1e20], 0.1).unwrap_err();
+        huge(s, "durations");
+        let c = InputValue::constant_input(&[([1.0], 1.0), ([2.0], 1e30)], 0.1).unwrap_err();
+        huge(c, "durations");
+        let sp = InputValue::spike_input(&[1.0], &[1.0], &[1.0], 1e300, 0.1).unwrap_err();
+        huge(sp, "duration");
+        let r = InputValue::ramp_input(0.0, 1.0, 1e20, 0.0, None, 1e-3).unwrap_err();
+        huge(r, "duration");
+        let w = InputValue::wiener_process(1e6, 0.1, 10_000, 0.0, None, 1).unwrap_err();
+        huge(w, "duration");
+        let ou = InputValue::ou_process(0.0, 1.0, 10.0, 1e20, 0.1, 1, 0.0, Some(1.0), 1, OuNoise::Uniform)
+            .unwrap_err();
+        huge(ou, "duration");
+        let sin = InputValue::sinusoidal_input(1.0, 10.0, 1e20, 0.1, 0.0, None, false).unwrap_err();
+        huge(sin, "duration");
+        // Wide but short inputs are not refused.
+        let ok = InputValue::wiener_process(1.0, 0.1, 1000, 0.0, None, 1);
+        assert!(ok.is_ok());
+        // A spike far longer than the run ends with the run (no overflow of the row index).
+        let long = rows(InputValue::spike_input(&[0.5], &[1e300], &[2.0], 1.0, 0.1).unwrap());
+        assert_eq!(long.iter().filter(|r| r[0] == 2.0).count(), 5);
     }
 
     #[test]
