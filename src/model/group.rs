@@ -201,12 +201,19 @@ impl<M: NeuronModel> NeuGroup<M> {
     fn update_impl(&mut self, ts: &StepTime) -> Result<()> {
         let p = self.tensor_params();
         let mut s = self.tensor_states();
-        let input = if M::INPUT {
-            self.core.states.f("input")
+        const {
+            assert!(
+                M::INPUT || !<M::State<TVal> as Fields<TVal>>::KEYS.is_empty(),
+                "a NeuronModel without input (INPUT = false) needs a state to step"
+            )
+        };
+        // A model without input steps with the constant 0; its first state gives the shape.
+        let (input, like) = if M::INPUT {
+            let input = self.core.states.f("input");
+            (TVal::T(input.clone()), input)
         } else {
-            // A model without input steps with input 0 (shaped like its first state).
             let key = <M::State<TVal> as Fields<TVal>>::KEYS[0];
-            self.core.states.f(key).zeros_like()
+            (TVal::S(0.0), self.core.states.f(key))
         };
         let mut cx = TensorCx {
             ts,
@@ -214,10 +221,10 @@ impl<M: NeuronModel> NeuGroup<M> {
             sigma: self.core.params.try_get("noise").map(NParam::tval),
             seed: self.noise_seed,
             ctx: &self.core.ctx,
-            like: input.clone(),
+            like: like.clone(),
             error: None,
         };
-        let spike = self.model.step(&p, &mut s, TVal::T(input.clone()), &mut cx);
+        let spike = self.model.step(&p, &mut s, input, &mut cx);
         if let Some(e) = cx.error {
             return Err(e);
         }
@@ -226,17 +233,17 @@ impl<M: NeuronModel> NeuGroup<M> {
         match spike {
             Spike::None => {}
             Spike::Mask(m) => {
-                let m = m.into_tensor_like(&input);
+                let m = m.into_tensor_like(&like);
                 let value = match states.get("spike") {
                     StateTensor::Float(_) => StateTensor::Float(
-                        m.float().cast(crate::spikes::float_dtype(input.dtype())),
+                        m.float().cast(crate::spikes::float_dtype(like.dtype())),
                     ),
                     StateTensor::Bool(_) => StateTensor::Bool(m),
                 };
                 states.set("spike", value);
             }
             Spike::Float(f) => {
-                let f = f.into_tensor_like(&input);
+                let f = f.into_tensor_like(&like);
                 let value = match states.get("spike") {
                     StateTensor::Float(_) => StateTensor::Float(f),
                     StateTensor::Bool(_) => StateTensor::Bool(f.greater_elem(0.0)),

@@ -184,7 +184,9 @@ pub trait NeuronModel: Clone + Debug + Send + Sync + 'static {
     /// Whether the model spikes (has a `spike` state).
     const SPIKES: bool = true;
     /// Whether the group takes input (has an `input` state that projections and runner inputs
-    /// add into). A model without (a noise source) steps with input 0 and refuses inputs.
+    /// add into). A model without (a noise source) steps with input 0 and refuses inputs; it
+    /// must declare at least one state (the first gives the step's shape; checked when the
+    /// model is compiled).
     const INPUT: bool = true;
     /// The user's configuration (serde, `Default` = BrainPy's defaults).
     type Config: Clone + Debug + Default + Send + Sync;
