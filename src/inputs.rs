@@ -599,7 +599,10 @@ mod tests {
     fn oversized_arrays_are_errors_naming_their_duration() {
         let huge = |e: Error, arg: &str| {
             let m = e.to_string();
-            assert!(m.contains(&format!("`{arg}`")) && m.contains("more than"), "{m}");
+            assert!(
+                m.contains(&format!("`{arg}`")) && m.contains("more than"),
+                "{m}"
+            );
         };
         let s = InputValue::section_input(&[[1.0]], &[1e20], 0.1).unwrap_err();
         huge(s, "durations");
@@ -611,8 +614,19 @@ mod tests {
         huge(r, "duration");
         let w = InputValue::wiener_process(1e6, 0.1, 10_000, 0.0, None, 1).unwrap_err();
         huge(w, "duration");
-        let ou = InputValue::ou_process(0.0, 1.0, 10.0, 1e20, 0.1, 1, 0.0, Some(1.0), 1, OuNoise::Uniform)
-            .unwrap_err();
+        let ou = InputValue::ou_process(
+            0.0,
+            1.0,
+            10.0,
+            1e20,
+            0.1,
+            1,
+            0.0,
+            Some(1.0),
+            1,
+            OuNoise::Uniform,
+        )
+        .unwrap_err();
         huge(ou, "duration");
         let sin = InputValue::sinusoidal_input(1.0, 10.0, 1e20, 0.1, 0.0, None, false).unwrap_err();
         huge(sin, "duration");

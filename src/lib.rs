@@ -60,7 +60,8 @@ pub mod prelude {
     pub use crate::spikes::Spikes;
     pub use crate::surrogate::{SpikeFunction, Surrogate, SurrogateFunction, TwoInputSurrogate};
     pub use crate::synapse::{
-        Ampa, AmpaConfig, CompMethod, Connector, DelayStep, Exponential, ExponentialConfig, Gabaa,
-        GabaaConfig, Output, ShortTermPlasticity, Synapse, TransmitterWindow,
+        Alpha, AlphaConfig, Ampa, AmpaConfig, BioNmda, BioNmdaConfig, CompMethod, Connector,
+        DelayStep, DualExponential, DualExponentialConfig, Exponential, ExponentialConfig, Gabaa,
+        GabaaConfig, Nmda, NmdaConfig, Output, ShortTermPlasticity, Synapse, TransmitterWindow,
     };
 }

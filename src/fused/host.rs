@@ -41,6 +41,8 @@ pub trait HostFloat:
     fn of(x: f64) -> Self;
     /// As f64 (exact).
     fn to_f64(self) -> f64;
+    /// `eˣ` in this type.
+    fn exp(self) -> Self;
     /// The group kernel for this element type, if `k` holds one.
     fn group_kernel(k: HostGroupKernel) -> Option<Box<dyn HostGroup<Self>>>;
     /// The synapse kernel for this element type, if `k` holds one.
@@ -64,6 +66,10 @@ impl HostFloat for f32 {
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self as f64
+    }
+    #[inline(always)]
+    fn exp(self) -> Self {
+        f32::exp(self)
     }
     fn group_kernel(k: HostGroupKernel) -> Option<Box<dyn HostGroup<Self>>> {
         match k {
@@ -123,6 +129,10 @@ impl HostFloat for f64 {
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self
+    }
+    #[inline(always)]
+    fn exp(self) -> Self {
+        f64::exp(self)
     }
     fn group_kernel(k: HostGroupKernel) -> Option<Box<dyn HostGroup<Self>>> {
         match k {

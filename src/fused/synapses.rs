@@ -1,7 +1,8 @@
 //! Host kernels of the synapses: connectivity ([`HostComm`]), delay lines ([`HostDelay`]),
-//! outputs ([`HostOutput`]), and the kinetics of AMPA/GABAa ([`GatingKernel`], align-pre) and
+//! outputs ([`HostOutput`]), and the kinetics of AMPA/GABAa ([`GatingKernel`], align-pre),
 //! `Exponential` ([`ExponentialKernel`], align-post), each following the composed step of its
-//! synapse file operation by operation.
+//! synapse file operation by operation, and of DualExponential/Alpha/NMDA
+//! ([`TwoStateKernel`], align-pre), which integrates the composed step's own system.
 //!
 //! * All-to-all with a scalar weight is O(N): `w·(Σᵢ xᵢ − x_j)` (`− x_j` without self
 //!   connections), never a matrix product.
@@ -21,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::fused::host::{read_float, read_spikes};
 use crate::integrate::{Method, OdeSystem, integrate_array};
 use crate::math::{Num, Real};
-use crate::synapse::kinetics::{TransmitterWindow, exponential_dg, gating_dg};
+use crate::synapse::kinetics::{TransmitterWindow, TwoState, exponential_dg, gating_dg};
 use crate::synapse::stp::{facilitation_du, recovery_dx, std_spike, stp_spike};
 
 /// The structure of a connectivity, as the host needs it.
@@ -371,6 +372,19 @@ pub enum HostOutput<E> {
     Coba(HParam<E>),
     /// `I = g`.
     Cuba,
+    /// `I = g·(E − V)/(1 + cc_Mg/β·e^{−α·V})` (`synapse::Output::MgBlock`).
+    MgBlock {
+        /// E (mV).
+        e: HParam<E>,
+        /// cc_Mg (mM).
+        cc_mg: HParam<E>,
+        /// α (1/mV).
+        alpha: HParam<E>,
+        /// β (mM).
+        beta: HParam<E>,
+    },
+    /// Nothing reaches the postsynaptic group.
+    None,
 }
 
 impl<E: HostFloat> HostOutput<E> {
@@ -389,9 +403,25 @@ impl<E: HostFloat> HostOutput<E> {
                     *inp += g * (-v + e);
                 }
             }
-            (HostOutput::Coba(_), None) => {
-                unreachable!("COBA synapses are only built onto groups with V")
+            (
+                HostOutput::MgBlock {
+                    e,
+                    cc_mg,
+                    alpha,
+                    beta,
+                },
+                Some(v),
+            ) => {
+                // The composed path's order: (cc_Mg/β)·e^{−α·V}, then (E − V)/(block + 1).
+                for (j, ((inp, &g), &v)) in input.iter_mut().zip(g).zip(v).enumerate() {
+                    let block = (cc_mg.at(j) / beta.at(j)) * (-(alpha.at(j) * v)).exp();
+                    *inp += g * ((e.at(j) - v) / (block + E::of(1.0)));
+                }
             }
+            (HostOutput::Coba(_) | HostOutput::MgBlock { .. }, None) => {
+                unreachable!("conductance outputs are only built onto groups with V")
+            }
+            (HostOutput::None, _) => {}
             (HostOutput::Cuba, _) => {
                 for (inp, &g) in input.iter_mut().zip(g) {
                     *inp += g;
@@ -744,6 +774,35 @@ impl<'a, E: HostFloat> LaneKernel<E, GatingStep<'a, E>> for GatingKernel<E> {
     }
 }
 
+impl<E: HostFloat> HostProjection<E> {
+    /// The delay line, taken out so that a kernel can read it while it updates itself (put it
+    /// back into `delay` afterwards).
+    fn take_delay(&mut self) -> HostDelay {
+        std::mem::replace(
+            &mut self.delay,
+            HostDelay::new(Vec::new(), Vec::new(), 1).expect("an empty delay line is valid"),
+        )
+    }
+
+    /// The output of a presynaptically aligned synapse: per batch row, `g_post = comm(g_max·g)`
+    /// of the row's presynaptic values `g` and the output's current into `post_input`.
+    fn add_pre_aligned(
+        &mut self,
+        g: &[E],
+        g_post: &mut [E],
+        post_v: Option<&[E]>,
+        post_input: &mut [E],
+    ) {
+        let (n_pre, n_post) = (self.n_pre, self.n_post);
+        for row in 0..self.rows {
+            self.comm.values(&g[row * n_pre..(row + 1) * n_pre], g_post);
+            let v = post_v.map(|v| &v[row * n_post..(row + 1) * n_post]);
+            self.output
+                .add(g_post, v, &mut post_input[row * n_post..(row + 1) * n_post]);
+        }
+    }
+}
+
 /// Runs `f` with the spikes a synapse sees this step (through its delay line).
 fn with_delayed<R>(delay: &mut HostDelay, current: &[bool], f: impl FnOnce(&[bool]) -> R) -> R {
     if delay.read(current) {
@@ -764,10 +823,7 @@ impl<E: HostFloat> HostSynapse<E> for GatingKernel<E> {
         post_v: Option<&[E]>,
         post_input: &mut [E],
     ) {
-        let mut delay = std::mem::replace(
-            &mut self.proj.delay,
-            HostDelay::new(Vec::new(), Vec::new(), 1).expect("an empty delay line is valid"),
-        );
+        let mut delay = self.proj.take_delay();
         let mut stp = self.proj.stp.take();
         let method = self.proj.method;
         with_delayed(&mut delay, pre_spike, |spikes| {
@@ -782,17 +838,8 @@ impl<E: HostFloat> HostSynapse<E> for GatingKernel<E> {
         });
         self.proj.stp = stp;
         self.proj.delay = delay;
-        let (n_pre, n_post) = (self.proj.n_pre, self.proj.n_post);
-        for row in 0..self.proj.rows {
-            let g = &self.g[row * n_pre..(row + 1) * n_pre];
-            self.proj.comm.values(g, &mut self.g_post);
-            let v = post_v.map(|v| &v[row * n_post..(row + 1) * n_post]);
-            self.proj.output.add(
-                &self.g_post,
-                v,
-                &mut post_input[row * n_post..(row + 1) * n_post],
-            );
-        }
+        self.proj
+            .add_pre_aligned(&self.g, &mut self.g_post, post_v, post_input);
     }
     fn push(&mut self, pre_spike: &[bool]) {
         self.proj.delay.push(pre_spike);
@@ -807,6 +854,120 @@ impl<E: HostFloat> HostSynapse<E> for GatingKernel<E> {
             "release" => Some(HostSlice::f(&self.release)),
             "delay_buffer" => bool_view(self.proj.delay.var()),
             _ => self.proj.stp.as_ref().and_then(|st| st.var(key)),
+        }
+    }
+}
+
+/// Host kernel of the two-state synapses (`synapse::two_state`: DualExponential, Alpha, NMDA,
+/// BioNMDA; align-pre): the lanes integrate the same [`TwoState`] system as the composed step,
+/// then the arriving spikes add into the rise variable (BioNMDA: they open the release window
+/// first).
+pub struct TwoStateKernel<E> {
+    proj: HostProjection<E>,
+    sys: TwoState<HParam<E>>,
+    rise: &'static str,
+    /// BioNMDA's release window `T_dur` (ms); none: a spike adds 1 to the rise variable.
+    window: Option<f64>,
+    g: Vec<E>,
+    h: Vec<E>,
+    /// `spike_arrival_time` (with a window only; empty otherwise).
+    arrival: Vec<E>,
+    g_post: Vec<E>,
+}
+
+impl<E: HostFloat> TwoStateKernel<E> {
+    /// From the synapse's core (states `g`, `rise`, and `spike_arrival_time` with a window),
+    /// its host projection, its kinetics and its release window.
+    pub fn new(
+        core: &Core,
+        proj: HostProjection<E>,
+        sys: TwoState<HParam<E>>,
+        rise: &'static str,
+        window: Option<f64>,
+    ) -> Result<Self> {
+        Ok(TwoStateKernel {
+            g: read_float(core, "g")?,
+            h: read_float(core, rise)?,
+            arrival: match window {
+                Some(_) => read_float(core, "spike_arrival_time")?,
+                None => Vec::new(),
+            },
+            g_post: vec![E::of(0.0); proj.n_post],
+            sys,
+            rise,
+            window,
+            proj,
+        })
+    }
+}
+
+impl<'a, E: HostFloat> LaneKernel<E, (&'a StepTime, &'a [bool])> for TwoStateKernel<E> {
+    #[inline(always)]
+    fn run<L: Lanes<E = E>>(&mut self, (ts, spikes): (&'a StepTime, &'a [bool])) {
+        let n = self.proj.n_pre;
+        let (z, one) = (E::of(0.0), E::of(1.0));
+        let method = self.proj.method;
+        // BrainPy's t and T_dur in E (as the composed step and AMPA's window = "time").
+        let t = E::of(ts.t_in(E::PRECISION));
+        let td = self.window.map(E::of);
+        for row in 0..self.proj.rows {
+            let o = row * n;
+            let sr = &spikes[o..o + n];
+            for j in (0..n).step_by(L::N) {
+                let arrived = L::load_bools(sr, j);
+                let mut sys = self.sys.map(|p| p.lanes::<L>(j));
+                if let Some(td) = td {
+                    let ar = &mut self.arrival[o..o + n];
+                    let arrival = L::blend(arrived, L::splat(t), L::load(ar, j, z));
+                    arrival.store(ar, j);
+                    let open = (L::splat(t) - arrival).lt(L::splat(td));
+                    sys =
+                        sys.with_transmitter(|t0| t0 * L::blend(open, L::splat(one), L::splat(z)));
+                }
+                let g = L::load(&self.g[o..o + n], j, z);
+                let h = L::load(&self.h[o..o + n], j, z);
+                let [g1, h1] = integrate_array(&sys, method, [g, h], ts.t, ts.dt);
+                g1.store(&mut self.g[o..o + n], j);
+                let h1 = if td.is_none() {
+                    h1 + L::blend(arrived, L::splat(one), L::splat(z))
+                } else {
+                    h1
+                };
+                h1.store(&mut self.h[o..o + n], j);
+            }
+        }
+    }
+}
+
+impl<E: HostFloat> HostSynapse<E> for TwoStateKernel<E> {
+    fn update(
+        &mut self,
+        ts: &StepTime,
+        pre_spike: &[bool],
+        post_v: Option<&[E]>,
+        post_input: &mut [E],
+    ) {
+        let mut delay = self.proj.take_delay();
+        with_delayed(&mut delay, pre_spike, |spikes| {
+            E::run_lanes(self, (ts, spikes))
+        });
+        self.proj.delay = delay;
+        if matches!(self.proj.output, HostOutput::None) {
+            return;
+        }
+        self.proj
+            .add_pre_aligned(&self.g, &mut self.g_post, post_v, post_input);
+    }
+    fn push(&mut self, pre_spike: &[bool]) {
+        self.proj.delay.push(pre_spike);
+    }
+    fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
+        match key {
+            "g" => Some(HostSlice::f(&self.g)),
+            k if k == self.rise => Some(HostSlice::f(&self.h)),
+            "spike_arrival_time" if self.window.is_some() => Some(HostSlice::f(&self.arrival)),
+            "delay_buffer" => bool_view(self.proj.delay.var()),
+            _ => None,
         }
     }
 }
@@ -906,10 +1067,7 @@ impl<E: HostFloat> HostSynapse<E> for ExponentialKernel<E> {
             self.factor = Some(DecayFactor::new(&self.tau_f64, ts.dt));
         }
         let (n_pre, n_post) = (self.proj.n_pre, self.proj.n_post);
-        let mut delay = std::mem::replace(
-            &mut self.proj.delay,
-            HostDelay::new(Vec::new(), Vec::new(), 1).expect("an empty delay line is valid"),
-        );
+        let mut delay = self.proj.take_delay();
         let mut stp = self.proj.stp.take();
         let method = self.proj.method;
         with_delayed(&mut delay, pre_spike, |spikes| {

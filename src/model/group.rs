@@ -235,9 +235,9 @@ impl<M: NeuronModel> NeuGroup<M> {
             Spike::Mask(m) => {
                 let m = m.into_tensor_like(&like);
                 let value = match states.get("spike") {
-                    StateTensor::Float(_) => StateTensor::Float(
-                        m.float().cast(crate::spikes::float_dtype(like.dtype())),
-                    ),
+                    StateTensor::Float(_) => {
+                        StateTensor::Float(m.float().cast(crate::spikes::float_dtype(like.dtype())))
+                    }
                     StateTensor::Bool(_) => StateTensor::Bool(m),
                 };
                 states.set("spike", value);

@@ -18,7 +18,9 @@ use crate::neuron::{
 };
 use crate::runner::{InputValue, Runner};
 use crate::synapse::{
-    Ampa, AmpaConfig, Exponential, ExponentialConfig, Gabaa, GabaaConfig, Synapse,
+    Alpha, AlphaConfig, Ampa, AmpaConfig, BioNmda, BioNmdaConfig, DualExponential,
+    DualExponentialConfig, Exponential, ExponentialConfig, Gabaa, GabaaConfig, Nmda, NmdaConfig,
+    Synapse,
 };
 
 /// A constant external input of a group, from the file.
@@ -764,10 +766,31 @@ impl NetworkSpec {
                 Exponential::named(pre, post, deserialize::<ExponentialConfig>(t, &loc)?, name)
                     .map(|x| Box::new(x) as _),
             )?,
+            "DualExponential" => located(
+                DualExponential::named(
+                    pre,
+                    post,
+                    deserialize::<DualExponentialConfig>(t, &loc)?,
+                    name,
+                )
+                .map(|x| Box::new(x) as _),
+            )?,
+            "Alpha" => located(
+                Alpha::named(pre, post, deserialize::<AlphaConfig>(t, &loc)?, name)
+                    .map(|x| Box::new(x) as _),
+            )?,
+            "NMDA" => located(
+                Nmda::named(pre, post, deserialize::<NmdaConfig>(t, &loc)?, name)
+                    .map(|x| Box::new(x) as _),
+            )?,
+            "BioNMDA" => located(
+                BioNmda::named(pre, post, deserialize::<BioNmdaConfig>(t, &loc)?, name)
+                    .map(|x| Box::new(x) as _),
+            )?,
             other => {
                 return Err(loc.err(
                     "model",
-                    format!("unknown synapse model `{other}`; known models: [\"GABAa\", \"AMPA\", \"Exponential\"]"),
+                    format!("unknown synapse model `{other}`; known models: [\"GABAa\", \"AMPA\", \"Exponential\", \"DualExponential\", \"Alpha\", \"NMDA\", \"BioNMDA\"]"),
                 ));
             }
         };

@@ -253,7 +253,7 @@ fn kinetic_step(
     ts: &StepTime,
     pre_spike: &Spikes,
     post_v: Option<Tensor<2>>,
-) -> Result<Tensor<2>> {
+) -> Result<Option<Tensor<2>>> {
     let s = proj.presynaptic(core, pre_spike)?;
     let dtype = core.ctx.dtype();
     let s_f = s.to_float(dtype);
@@ -343,7 +343,7 @@ macro_rules! kinetic_synapse {
                 ts: &StepTime,
                 pre_spike: &Spikes,
                 post_v: Option<Tensor<2>>,
-            ) -> Result<Tensor<2>> {
+            ) -> Result<Option<Tensor<2>>> {
                 kinetic_step(&mut self.core, &self.proj, self.window, ts, pre_spike, post_v)
             }
 

@@ -198,7 +198,7 @@ impl Exponential {
         ts: &StepTime,
         pre_spike: &Spikes,
         post_v: Option<Tensor<2>>,
-    ) -> Result<Tensor<2>> {
+    ) -> Result<Option<Tensor<2>>> {
         let core = &mut self.core;
         let proj = &self.proj;
         let s = proj.presynaptic(core, pre_spike)?;

@@ -5,7 +5,8 @@
 //!   scalar or per-synapse, trainable weights;
 //! * [`kinetics`]: the gating and decay equations; [`output`]: `COBA` / `CUBA`;
 //! * [`delay`]: integer delays with the SPEC §4 latency rule; [`stp`]: Tsodyks–Markram STP/STD;
-//! * the synapse types [`Ampa`], [`Gabaa`] (align-pre) and [`Exponential`] (align-post).
+//! * the synapse types [`Ampa`], [`Gabaa`], [`DualExponential`], [`Alpha`], [`Nmda`],
+//!   [`BioNmda`] (align-pre) and [`Exponential`] (align-post).
 
 mod ampa;
 pub mod comm;
@@ -16,6 +17,7 @@ pub mod kinetics;
 pub mod output;
 mod proj;
 pub mod stp;
+mod two_state;
 
 pub use ampa::{Ampa, AmpaConfig, Gabaa, GabaaConfig};
 pub use comm::CompMethod;
@@ -25,10 +27,22 @@ pub use exponential::{Exponential, ExponentialConfig};
 pub use kinetics::TransmitterWindow;
 pub use output::Output;
 pub use stp::ShortTermPlasticity;
+pub use two_state::{
+    Alpha, AlphaConfig, BioNmda, BioNmdaConfig, DualExponential, DualExponentialConfig, Nmda,
+    NmdaConfig,
+};
 
 // The synapse types are Burn modules too (parameters visited under their BrainPy names;
 // connectivity tensors follow device moves through `Dynamics::on_ctx_change`).
-crate::impl_module!(Ampa, Gabaa, Exponential);
+crate::impl_module!(
+    Ampa,
+    Gabaa,
+    Exponential,
+    DualExponential,
+    Alpha,
+    Nmda,
+    BioNmda
+);
 
 use burn::tensor::Tensor;
 

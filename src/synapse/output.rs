@@ -6,12 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::Ctx;
 use crate::error::{Error, Result};
-use crate::math::TVal;
-use crate::param::{ParamSpec, Params};
+use crate::math::{Real, TVal};
+use crate::param::{Domain, ParamSpec, Params};
 
 /// How `g_post` enters the postsynaptic group.
 ///
-/// In files: `output = { kind = "coba", E = -80 }` or `output = { kind = "cuba" }`.
+/// In files: `output = { kind = "coba", E = -80 }`, `output = { kind = "cuba" }`,
+/// `output = { kind = "mg_block", E = 0, cc_Mg = 1.2, alpha = 0.062, beta = 3.57 }` or
+/// `output = { kind = "none" }`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Output {
@@ -24,6 +26,44 @@ pub enum Output {
     },
     /// Current-based: `I = g_post`.
     Cuba,
+    /// BrainPy's `MgBlock` (the NMDA receptor's magnesium block):
+    /// `I = g_post · (E − V_post) / (1 + cc_Mg/β · e^{−α·V_post})`. Each parameter is a scalar
+    /// or one value per postsynaptic neuron (parameter keys `E`, `cc_Mg`, `Mg_alpha`,
+    /// `Mg_beta`: α and β are prefixed so that they never meet a synapse's own rates).
+    MgBlock {
+        /// Reversal potential (mV). Default 0.
+        #[serde(alias = "E", default = "mg_defaults::e")]
+        e: ParamSpec,
+        /// Extracellular Mg²⁺ concentration (mM), ≥ 0. Default 1.2.
+        #[serde(alias = "cc_Mg", default = "mg_defaults::cc_mg")]
+        cc_mg: ParamSpec,
+        /// Voltage sensitivity α (1/mV). Default 0.062.
+        #[serde(default = "mg_defaults::alpha")]
+        alpha: ParamSpec,
+        /// β (mM), > 0. Default 3.57.
+        #[serde(default = "mg_defaults::beta")]
+        beta: ParamSpec,
+    },
+    /// No output (BrainPy's `_NullSynOut`, the default of `DualExponential` and `Alpha`): the
+    /// conductance evolves and nothing reaches the postsynaptic group.
+    None,
+}
+
+/// BrainPy 2.4.6's `MgBlock` defaults.
+mod mg_defaults {
+    use crate::param::ParamSpec;
+    pub fn e() -> ParamSpec {
+        0.0.into()
+    }
+    pub fn cc_mg() -> ParamSpec {
+        1.2.into()
+    }
+    pub fn alpha() -> ParamSpec {
+        0.062.into()
+    }
+    pub fn beta() -> ParamSpec {
+        3.57.into()
+    }
 }
 
 impl Output {
@@ -32,7 +72,32 @@ impl Output {
         Output::Coba { e: e.into() }
     }
 
-    /// Builds the output's parameters into `params` (`E` over the postsynaptic `varshape`) and
+    /// `MgBlock(E, cc_Mg, alpha, beta)`.
+    pub fn mg_block(e: f64, cc_mg: f64, alpha: f64, beta: f64) -> Self {
+        Output::MgBlock {
+            e: e.into(),
+            cc_mg: cc_mg.into(),
+            alpha: alpha.into(),
+            beta: beta.into(),
+        }
+    }
+
+    /// BrainPy's default `MgBlock()`: E = 0, cc_Mg = 1.2, α = 0.062, β = 3.57.
+    pub fn mg_block_default() -> Self {
+        Output::MgBlock {
+            e: mg_defaults::e(),
+            cc_mg: mg_defaults::cc_mg(),
+            alpha: mg_defaults::alpha(),
+            beta: mg_defaults::beta(),
+        }
+    }
+
+    /// Whether `g_post` is a conductance driven by `E − V` (COBA, MgBlock).
+    pub(crate) fn is_conductance(&self) -> bool {
+        matches!(self, Output::Coba { .. } | Output::MgBlock { .. })
+    }
+
+    /// Builds the output's parameters into `params` (over the postsynaptic `varshape`) and
     /// checks that the postsynaptic group has what the output needs.
     pub(crate) fn build(
         &self,
@@ -42,43 +107,79 @@ impl Output {
         post_name: &str,
         ctx: &Ctx,
     ) -> Result<()> {
-        if let Output::Coba { e } = self {
-            if !post_has_v {
-                return Err(Error::arg(
-                    "output",
-                    format!("COBA needs the membrane potential V of `{post_name}`, which has none"),
-                ));
-            }
+        if self.is_conductance() && !post_has_v {
+            let kind = if matches!(self, Output::Coba { .. }) {
+                "COBA"
+            } else {
+                "MgBlock"
+            };
+            return Err(Error::arg(
+                "output",
+                format!("{kind} needs the membrane potential V of `{post_name}`, which has none"),
+            ));
+        }
+        let build = |params: &mut Params, key: &str, spec: &ParamSpec, domain: Domain| {
             params
-                .build("E", e, post_varshape, ctx)
-                .map_err(|err| err.within("output"))?;
+                .build_in(key, spec, domain, post_varshape, ctx)
+                .map_err(|err| err.within("output"))
+        };
+        match self {
+            Output::Coba { e } => build(params, "E", e, Domain::Any)?,
+            Output::MgBlock {
+                e,
+                cc_mg,
+                alpha,
+                beta,
+            } => {
+                build(params, "E", e, Domain::Any)?;
+                build(params, "cc_Mg", cc_mg, Domain::NonNegative)?;
+                build(params, "Mg_alpha", alpha, Domain::Any)?;
+                build(params, "Mg_beta", beta, Domain::Positive)?;
+            }
+            Output::Cuba | Output::None => {}
         }
         Ok(())
     }
 
-    /// The current `[rows, post]` for `g_post` and the postsynaptic V (before its update).
+    /// The current `[rows, post]` for `g_post` and the postsynaptic V (before its update);
+    /// `None` for [`Output::None`].
     pub(crate) fn current(
         &self,
         params: &Params,
         g_post: Tensor<2>,
         v_post: Option<Tensor<2>>,
         name: &str,
-    ) -> Result<Tensor<2>> {
+    ) -> Result<Option<Tensor<2>>> {
+        let v = |v_post: Option<Tensor<2>>| -> Result<Tensor<2>> {
+            let v = v_post.ok_or_else(|| {
+                Error::arg(
+                    name,
+                    "a conductance output needs the postsynaptic V, none was given",
+                )
+            })?;
+            if v.dims() != g_post.dims() {
+                return Err(Error::ShapeMismatch {
+                    what: format!("{name} post V"),
+                    expected: g_post.dims().to_vec(),
+                    got: v.dims().to_vec(),
+                });
+            }
+            Ok(v)
+        };
         match self {
-            Output::Cuba => Ok(g_post),
+            Output::None => Ok(None),
+            Output::Cuba => Ok(Some(g_post)),
             Output::Coba { .. } => {
-                let v = v_post.ok_or_else(|| {
-                    Error::arg(name, "COBA output needs the postsynaptic V, none was given")
-                })?;
-                if v.dims() != g_post.dims() {
-                    return Err(Error::ShapeMismatch {
-                        what: format!("{name} post V"),
-                        expected: g_post.dims().to_vec(),
-                        got: v.dims().to_vec(),
-                    });
-                }
+                let v = v(v_post)?;
                 let drive = (params.tval("E") - TVal::T(v)).into_tensor_like(&g_post);
-                Ok(g_post * drive)
+                Ok(Some(g_post * drive))
+            }
+            Output::MgBlock { .. } => {
+                let v = TVal::T(v(v_post)?);
+                let block = (params.tval("cc_Mg") / params.tval("Mg_beta"))
+                    * (-(params.tval("Mg_alpha") * v.clone())).exp();
+                let drive = (params.tval("E") - v) / (block + 1.0);
+                Ok(Some(g_post.clone() * drive.into_tensor_like(&g_post)))
             }
         }
     }

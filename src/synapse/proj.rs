@@ -78,9 +78,9 @@ impl Projection {
         let (n_pre, n_post) = (pre.num(), post.num());
         let conn = Connectivity::build(spec.conn, n_pre, n_post)?;
         let (comm, weight) = Comm::build(&conn, spec.comp_method, spec.g_max, "g_max", &ctx)?;
-        if matches!(spec.output, Output::Coba { .. }) {
-            // A COBA weight is a conductance; inhibition comes from E below rest. (A CUBA weight
-            // is a current and may be negative.)
+        if spec.output.is_conductance() {
+            // A COBA (or MgBlock) weight is a conductance; inhibition comes from E below rest.
+            // (A CUBA weight is a current and may be negative.)
             crate::param::Domain::NonNegative
                 .check("g_max", &weight.host_values()?)
                 .map_err(|e| match e {
@@ -183,7 +183,14 @@ impl Projection {
         )?;
         let output = match &self.output {
             Output::Coba { .. } => HostOutput::Coba(HParam::of_core(core, "E", n_post)?),
+            Output::MgBlock { .. } => HostOutput::MgBlock {
+                e: HParam::of_core(core, "E", n_post)?,
+                cc_mg: HParam::of_core(core, "cc_Mg", n_post)?,
+                alpha: HParam::of_core(core, "Mg_alpha", n_post)?,
+                beta: HParam::of_core(core, "Mg_beta", n_post)?,
+            },
             Output::Cuba => HostOutput::Cuba,
+            Output::None => HostOutput::None,
         };
         let buffer = if self.delay.len() > 0 {
             let d = self.delay.to_data()?;
@@ -296,7 +303,8 @@ impl Dynamics for CoreViewMut<'_> {
 
 /// Implements [`Dynamics`] and [`super::Synapse`] for a synapse type with fields `core: Core`
 /// and `proj: Projection` and an inherent
-/// `step(&mut self, &StepTime, &Spikes, Option<Tensor<2>>) -> Result<Tensor<2>>`.
+/// `step(&mut self, &StepTime, &Spikes, Option<Tensor<2>>) -> Result<Option<Tensor<2>>>`
+/// (`None`: the synapse's output writes nothing).
 macro_rules! impl_synapse {
     ($T:ty, $class:literal) => {
         impl $crate::dynamics::Dynamics for $T {
@@ -351,7 +359,7 @@ macro_rules! impl_synapse {
                 pre_spike: &$crate::spikes::Spikes,
                 post_v: Option<burn::tensor::Tensor<2>>,
             ) -> $crate::error::Result<Option<burn::tensor::Tensor<2>>> {
-                self.step(ts, pre_spike, post_v).map(Some)
+                self.step(ts, pre_spike, post_v)
             }
             fn push(&mut self, pre_spike: &$crate::spikes::Spikes) -> $crate::error::Result<()> {
                 self.proj.push(pre_spike);

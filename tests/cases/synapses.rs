@@ -969,25 +969,7 @@ fn stp_and_std_really_scale_the_release() {
 /// weights are trainable.
 fn poisson_syn_lif(c: &Ctx, ampa: bool, g_max: ParamSpec) -> (f64, Option<Vec<f64>>) {
     let mode = Mode::Training { batch_size: 2 };
-    let pre = PoissonGroup::new(
-        8,
-        PoissonGroupConfig {
-            freqs: vec![150.0],
-            seed: 11,
-        },
-        c,
-        mode,
-    )
-    .unwrap();
-    // Sigmoid with alpha = 1: its smooth forward σ(x) has exactly the surrogate gradient
-    // σ(x)(1 − σ(x)) as derivative (BrainPy's smooth Sigmoid forward ignores alpha, so with
-    // another alpha BPTT would differentiate a different function than the forward computes).
-    let lif_cfg = LifConfig {
-        surrogate: Surrogate::Sigmoid { alpha: 1.0 },
-        forward_use_surrogate: true,
-        ..Default::default()
-    };
-    let post = Lif::new(4, lif_cfg, c, mode).unwrap();
+    let (pre, post) = poisson_and_smooth_lif(c, 8, 150.0, 11, 4);
     let conn = Connector::FixedProb {
         prob: 0.5,
         include_self: true,
@@ -1014,24 +996,7 @@ fn poisson_syn_lif(c: &Ctx, ampa: bool, g_max: ParamSpec) -> (f64, Option<Vec<f6
     net.add(pre).unwrap();
     let post_name = net.add(post).unwrap();
     net.connect_boxed(syn).unwrap();
-    let mut loss: Option<Tensor<1>> = None;
-    for _ in 0..40 {
-        net.add_input(&post_name, c.tensor(vec![19.0], [1, 1]))
-            .unwrap();
-        net.step(1.0).unwrap();
-        let s = net
-            .group(&post_name)
-            .unwrap()
-            .spike()
-            .unwrap()
-            .to_float(c.dtype())
-            .sum();
-        loss = Some(match loss {
-            None => s,
-            Some(l) => l + s,
-        });
-    }
-    let loss = loss.unwrap();
+    let loss = spike_count_loss(&mut net, c, &post_name, 19.0, 40, 1.0);
     let value = to_f64_vec(loss.clone().detach()).unwrap()[0];
     let grad = match net.synapse(&name).unwrap().params().get("g_max") {
         brainburn::param::NParam::Tensor(p) if p.is_require_grad() => {

@@ -40,23 +40,7 @@ struct Case {
 
 fn load(precision: Precision, name: &str) -> Case {
     let meta = read_json(zoo_path(precision, &format!("{name}.json")));
-    let p = zoo_path(precision, &format!("{name}.csv"));
-    let mut rdr = csv::Reader::from_path(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    let header = rdr
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = rdr
-        .records()
-        .map(|r| {
-            r.expect("row")
-                .iter()
-                .map(|x| x.parse::<f64>().expect("number"))
-                .collect()
-        })
-        .collect();
+    let (header, rows) = read_csv(&zoo_path(precision, &format!("{name}.csv")));
     Case { meta, header, rows }
 }
 

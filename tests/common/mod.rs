@@ -64,8 +64,12 @@ pub fn num(v: &Value) -> f64 {
 
 /// An oracle CSV as (header, rows of f64).
 pub fn oracle_csv(name: &str) -> (Vec<String>, Vec<Vec<f64>>) {
-    let p = oracle_path(name);
-    let mut rdr = csv::Reader::from_path(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    read_csv(&oracle_path(name))
+}
+
+/// A CSV of numbers as (header, rows of f64).
+pub fn read_csv(p: &std::path::Path) -> (Vec<String>, Vec<Vec<f64>>) {
+    let mut rdr = csv::Reader::from_path(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     let header = rdr
         .headers()
         .expect("header")
@@ -218,4 +222,63 @@ pub fn assert_spike_shift(what: &str, got: &[usize], want: &[usize], max_shift: 
         worst = worst.max(d);
     }
     worst
+}
+
+/// Steps `net` `steps` times (`dt` ms), adding the constant `input` into group `post` before
+/// each step, and returns the sum of `post`'s spikes over the run (a BPTT loss).
+pub fn spike_count_loss(
+    net: &mut Network,
+    c: &Ctx,
+    post: &str,
+    input: f64,
+    steps: usize,
+    dt: f64,
+) -> brainburn::burn::tensor::Tensor<1> {
+    let mut loss: Option<brainburn::burn::tensor::Tensor<1>> = None;
+    for _ in 0..steps {
+        net.add_input(post, c.tensor(vec![input], [1, 1])).unwrap();
+        net.step(dt).unwrap();
+        let s = net
+            .group(post)
+            .unwrap()
+            .spike()
+            .unwrap()
+            .to_float(c.dtype())
+            .sum();
+        loss = Some(match loss {
+            None => s,
+            Some(l) => l + s,
+        });
+    }
+    loss.expect("at least one step")
+}
+
+/// Training mode (batch 2): a PoissonGroup(`n_pre`) firing at `freq` Hz and a LIF(`n_post`)
+/// whose forward is the smooth sigmoid with alpha = 1 — its σ(x) has exactly the surrogate
+/// gradient σ(x)(1 − σ(x)) as derivative (BrainPy's smooth Sigmoid forward ignores alpha, so
+/// with another alpha BPTT would differentiate a different function than the forward computes).
+pub fn poisson_and_smooth_lif(
+    c: &Ctx,
+    n_pre: usize,
+    freq: f64,
+    seed: u64,
+    n_post: usize,
+) -> (PoissonGroup, Lif) {
+    let mode = Mode::Training { batch_size: 2 };
+    let pre = PoissonGroup::new(
+        n_pre,
+        PoissonGroupConfig {
+            freqs: vec![freq],
+            seed,
+        },
+        c,
+        mode,
+    )
+    .unwrap();
+    let lif_cfg = LifConfig {
+        surrogate: Surrogate::Sigmoid { alpha: 1.0 },
+        forward_use_surrogate: true,
+        ..Default::default()
+    };
+    (pre, Lif::new(n_post, lif_cfg, c, mode).unwrap())
 }

@@ -47,6 +47,9 @@ mod fused;
 // float32 run drifts 1-2 steps from its float64 run). Bounds are to be measured before the
 // module joins this binary (issue 15); the float64 binary runs every zoo case.
 
+#[path = "../cases/zoo_synapses.rs"]
+mod zoo_synapses;
+
 #[path = "../cases/bad_files.rs"]
 mod bad_files;
 

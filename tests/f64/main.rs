@@ -51,6 +51,9 @@ mod parity_f64;
 #[path = "../cases/zoo.rs"]
 mod zoo;
 
+#[path = "../cases/zoo_synapses.rs"]
+mod zoo_synapses;
+
 #[path = "../cases/zoo_training.rs"]
 mod zoo_training;
 

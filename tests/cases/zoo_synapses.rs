@@ -1,0 +1,364 @@
+//! Oracle parity of BrainPy 2.4.6's two-state synapses (issue 15): `DualExponential`, `Alpha`,
+//! `NMDA` and `BioNMDA` against `tests/data/oracle_zoo/` (`tools/oracle_extra/gen_zoo.py`, semantics in
+//! `docs/zoo-reference.md` §2), every state of the synapse and the postsynaptic V, built from a
+//! network file (the registry lines in `netfile/build.rs`), on every compiled CPU backend, on
+//! the composed-op path and on the fused host engine (which must run: the engine is checked).
+//!
+//! The network of every case: SpikeTimeGroup(3) → synapse (the case's pairs) →
+//! LeakyIntegrator(2) with a constant input. Bars as `zoo.rs`: float64 within 1e-9 relative
+//! (`|got − want| ≤ 1e-9·max(|want|, 1)`); float32 against BrainPy's float64 column, within three
+//! times BrainPy's own float32-vs-float64 distance (`f32_vs_f64.json`) plus 4 ulp of the
+//! column's magnitude.
+
+use std::path::PathBuf;
+
+use crate::PRECISION;
+use crate::common::*;
+use brainburn::prelude::*;
+use serde_json::Value;
+
+fn zoo(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/oracle_zoo")
+        .join(file)
+}
+
+fn read_json(p: PathBuf) -> Value {
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// BrainPy's output spelling (`COBA(E=0)`, `CUBA()`, `MgBlock(E=0, cc_Mg=2.0, ...)`) as a file's
+/// output table.
+fn output_table(bp: &str) -> String {
+    let (kind, args) = bp.split_once('(').expect("an output call");
+    let args = args.trim_end_matches(')');
+    let fields: Vec<String> = args
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            let (k, v) = a.split_once('=').expect("key=value");
+            format!(", {k} = {:?}", v.parse::<f64>().expect("a number"))
+        })
+        .collect();
+    let kind = match kind {
+        "COBA" => "coba",
+        "CUBA" => "cuba",
+        "MgBlock" => "mg_block",
+        other => panic!("output {other} is not used by these cases"),
+    };
+    format!("{{ kind = \"{kind}\"{} }}", fields.concat())
+}
+
+/// The network file of a case (`model`: the synapse class).
+fn network_file(model: &str, meta: &Value) -> String {
+    let dt = num(&meta["dt"]);
+    let pre = &meta["pre"];
+    let post = &meta["post"];
+    let pairs: Vec<(u64, u64)> = meta["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|p| (p[0].as_u64().unwrap(), p[1].as_u64().unwrap()))
+        .collect();
+    let mut t = format!(
+        "dt = {dt:?}\nduration = 1.0\n\n\
+         [[groups]]\nname = \"pre\"\nmodel = \"SpikeTimeGroup\"\nsize = {}\nindices = {:?}\ntimes = {:?}\n\n\
+         [[groups]]\nname = \"post\"\nmodel = \"LeakyIntegrator\"\nsize = {}\n\
+         V_rest = {:?}\nR = {:?}\ntau = {:?}\nV_initializer = {{ kind = \"constant\", value = {:?} }}\ninput = {:?}\n\n\
+         [[synapses]]\nname = \"syn\"\nmodel = \"{model}\"\npre = \"pre\"\npost = \"post\"\n\
+         conn = {{ kind = \"ij\", pre = {:?}, post = {:?} }}\n",
+        pre["N"].as_u64().unwrap(),
+        pre["indices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        f64s(&pre["times"]),
+        post["input"].as_array().unwrap().len(),
+        num(&post["V_rest"]),
+        num(&post["R"]),
+        num(&post["tau"]),
+        num(&post["V0"]),
+        f64s(&post["input"]),
+        pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
+        pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+    );
+    for (k, v) in meta["syn_kwargs"].as_object().expect("syn_kwargs") {
+        match k.as_str() {
+            // BrainPy 2.4.6 takes the delay in ms: ceil(delay/dt) steps.
+            "delay_step" => t += &format!("delay_step = {}\n", (num(v) / dt).ceil() as i64),
+            "comp_method" => t += &format!("comp_method = {v}\n"),
+            "output" => t += &format!("output = {}\n", output_table(v.as_str().unwrap())),
+            _ => t += &format!("{k} = {:?}\n", num(v)),
+        }
+    }
+    t
+}
+
+/// Runs case `name` with synapse `model` and compares it with the oracle; returns the worst
+/// |diff| / bar.
+fn check(model: &str, name: &str, syn_states: &[&str]) {
+    let want = read_json(zoo(&format!("{name}.json")));
+    let (hdr, rows) = read_csv(&zoo(&format!("{name}.csv")));
+    let spread = read_json(zoo("f32_vs_f64.json"));
+    let text = network_file(model, &want);
+    let spec = brainburn::netfile::NetworkSpec::parse(&text)
+        .unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+    let n_steps = want["n_steps"].as_u64().unwrap();
+    // (monitor key, neurons): the post V and every state of the synapse (per pre neuron).
+    let mut columns = vec![("post.V".to_string(), 2)];
+    columns.extend(syn_states.iter().map(|s| (format!("syn.{s}"), 3)));
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        for fused in [false, true] {
+            let what = format!(
+                "{name} on {backend} {PRECISION} {}",
+                if fused { "fused" } else { "composed" }
+            );
+            let mut built = spec.build(&c).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let extra: Vec<String> = columns.iter().map(|(k, _)| k.clone()).collect();
+            let mon = built
+                .runner(&extra)
+                .unwrap()
+                .fused(fused)
+                .run_steps(n_steps)
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(
+                mon.engine().is_fused(),
+                fused,
+                "{what}: ran {:?}",
+                mon.engine()
+            );
+            let mut worst = 0.0f64;
+            for (key, n) in &columns {
+                let n = *n;
+                let trace = mon.get(key).unwrap().trace.to_host().unwrap();
+                for j in 0..n {
+                    let name_j = format!("{key}_{j}");
+                    let w = column(&hdr, &rows, &name_j);
+                    let steps = column(&hdr, &rows, "k");
+                    // The magnitude of the column's values (not of the arrival time's −1e7
+                    // "never" sentinel, which both sides hold exactly).
+                    let scale = w
+                        .iter()
+                        .filter(|x| x.abs() < 1e6)
+                        .fold(0.0f64, |m, x| m.max(x.abs()));
+                    for (&k, &y) in steps.iter().zip(&w) {
+                        let x = trace[k as usize * n + j];
+                        let bar = match PRECISION {
+                            Precision::F64 => 1e-9 * y.abs().max(1.0),
+                            Precision::F32 => {
+                                let s = num(&spread["cases"][name]["columns"][&name_j]["max_abs"]);
+                                3.0 * s + 4.0 * scale * f64::from(f32::EPSILON)
+                            }
+                        };
+                        let d = (x - y).abs();
+                        assert!(
+                            d <= bar,
+                            "{what}: {name_j} at step {k} = {x}, BrainPy {y} (|diff| {d:e} > {bar:e})"
+                        );
+                        worst = worst.max(d / bar);
+                    }
+                }
+            }
+            println!("{what}: worst |diff| / bar = {worst:.3e}");
+        }
+    }
+}
+
+#[test]
+fn dual_exponential_matches_brainpy() {
+    check("DualExponential", "dualexp_default", &["g", "h"]);
+    check("DualExponential", "dualexp_params", &["g", "h"]);
+}
+
+#[test]
+fn alpha_matches_brainpy() {
+    check("Alpha", "alpha_default", &["g", "h"]);
+    check("Alpha", "alpha_params", &["g", "h"]);
+}
+
+#[test]
+fn nmda_matches_brainpy() {
+    check("NMDA", "nmda_default", &["g", "x"]);
+    check("NMDA", "nmda_params", &["g", "x"]);
+}
+
+#[test]
+fn bio_nmda_matches_brainpy() {
+    let states = ["g", "x", "spike_arrival_time"];
+    check("BioNMDA", "bionmda_default", &states);
+    check("BioNMDA", "bionmda_params", &states);
+}
+
+/// What BrainPy refuses or the file format cannot mean is an error naming the key.
+#[test]
+fn bad_two_state_synapses_are_errors() {
+    // The defaults' case: no kinetic key in the file, so each bad line is the only one.
+    let base = read_json(zoo("nmda_default.json"));
+    for (bad, key) in [
+        ("tau_decay = -1.0\n", "tau_decay"),
+        ("tau_rise = 0.0\n", "tau_rise"),
+        ("a = -0.5\n", "a"),
+        ("output = { kind = \"mg_block\", beta = 0.0 }\n", "beta"),
+        ("stp = { kind = \"std\" }\n", "stp"),
+    ] {
+        let text = network_file("NMDA", &base) + bad;
+        let c = ctx(crate::backends()[0], PRECISION);
+        let err = brainburn::netfile::NetworkSpec::parse(&text)
+            .and_then(|s| s.build(&c).map(|_| ()))
+            .expect_err(bad);
+        assert!(err.to_string().contains(key), "{bad}: {err}");
+    }
+    let base = read_json(zoo("bionmda_default.json"));
+    for (bad, key) in [
+        ("T_dur = 0.0\n", "T_dur"),
+        ("T_0 = -1.0\n", "T_0"),
+        ("beta2 = -0.5\n", "beta2"),
+        ("tau_rise = 2.0\n", "tau_rise"),
+    ] {
+        let text = network_file("BioNMDA", &base) + bad;
+        let c = ctx(crate::backends()[0], PRECISION);
+        let err = brainburn::netfile::NetworkSpec::parse(&text)
+            .and_then(|s| s.build(&c).map(|_| ()))
+            .expect_err(bad);
+        assert!(err.to_string().contains(key), "{bad}: {err}");
+    }
+}
+
+/// Builds a synapse between two groups with one parameter under test.
+type Make = Box<dyn Fn(&dyn NeuronGroup, &dyn NeuronGroup, ParamSpec) -> Box<dyn Synapse>>;
+
+/// PoissonGroup(6) → syn (fixed-prob 0.5, delay 2) → LIF(3, smooth sigmoid forward) in
+/// Training mode (batch 2, dt 0.5, 60 steps); loss = Σ spikes. `make` builds the synapse with
+/// the trainable parameter `x`; returns the loss and ∂loss/∂x when `x` is trainable.
+fn poisson_two_state_lif(c: &Ctx, make: &Make, key: &str, x: ParamSpec) -> (f64, Option<f64>) {
+    let mode = Mode::Training { batch_size: 2 };
+    let (pre, post) = poisson_and_smooth_lif(c, 6, 120.0, 5, 3);
+    let syn = make(&pre, &post, x);
+    let name = syn.name().to_string();
+    let mut net = Network::new(c, mode).unwrap();
+    net.add(pre).unwrap();
+    let post_name = net.add(post).unwrap();
+    net.connect_boxed(syn).unwrap();
+    let loss = spike_count_loss(&mut net, c, &post_name, 18.0, 60, 0.5);
+    let value = brainburn::tensor_io::to_f64_vec(loss.clone().detach()).unwrap()[0];
+    let grad = match net.synapse(&name).unwrap().params().get(key) {
+        brainburn::param::NParam::Tensor(p) if p.is_require_grad() => {
+            let grads = loss.backward();
+            let g = p.val().grad(&grads).expect("the parameter has a gradient");
+            Some(brainburn::tensor_io::to_f64_vec(g).unwrap()[0])
+        }
+        _ => None,
+    };
+    (value, grad)
+}
+
+/// BPTT through DualExponential (CUBA; g_max and τ_decay), NMDA (MgBlock; g_max and a) and
+/// BioNMDA (MgBlock; α₁) equals central finite differences (float64, smooth surrogate forward) within 1e-5
+/// relative. float32 cannot resolve central differences to that bar: float64 only.
+#[test]
+fn bptt_through_two_state_synapses_matches_finite_differences() {
+    if PRECISION != Precision::F64 {
+        println!("bptt vs finite differences: float64 only (see the float64 binary)");
+        return;
+    }
+    let conn = || Connector::FixedProb {
+        prob: 0.5,
+        include_self: true,
+        seed: 3,
+    };
+    let cases: Vec<(&str, &str, f64, Make)> = vec![
+        (
+            "DualExponential",
+            "g_max",
+            1.5,
+            Box::new(move |pre, post, x| {
+                let cfg = DualExponentialConfig {
+                    g_max: x,
+                    tau_rise: 2.0.into(),
+                    output: Output::Cuba,
+                    delay_step: Some(DelayStep::Steps(2)),
+                    ..DualExponentialConfig::new(conn())
+                };
+                Box::new(DualExponential::new(pre, post, cfg).unwrap())
+            }),
+        ),
+        (
+            "DualExponential",
+            "tau_decay",
+            6.0,
+            Box::new(move |pre, post, x| {
+                let cfg = DualExponentialConfig {
+                    g_max: 1.5.into(),
+                    tau_decay: x,
+                    tau_rise: 2.0.into(),
+                    output: Output::Cuba,
+                    ..DualExponentialConfig::new(conn())
+                };
+                Box::new(DualExponential::new(pre, post, cfg).unwrap())
+            }),
+        ),
+        (
+            "NMDA",
+            "g_max",
+            0.4,
+            Box::new(move |pre, post, x| {
+                let cfg = NmdaConfig {
+                    g_max: x,
+                    delay_step: Some(DelayStep::Steps(2)),
+                    ..NmdaConfig::new(conn())
+                };
+                Box::new(Nmda::new(pre, post, cfg).unwrap())
+            }),
+        ),
+        (
+            "NMDA",
+            "a",
+            0.5,
+            Box::new(move |pre, post, x| {
+                let cfg = NmdaConfig {
+                    g_max: 0.4.into(),
+                    a: x,
+                    ..NmdaConfig::new(conn())
+                };
+                Box::new(Nmda::new(pre, post, cfg).unwrap())
+            }),
+        ),
+        (
+            "BioNMDA",
+            "alpha1",
+            1.5,
+            Box::new(move |pre, post, x| {
+                let cfg = BioNmdaConfig {
+                    g_max: 0.6.into(),
+                    alpha1: x,
+                    delay_step: Some(DelayStep::Steps(2)),
+                    ..BioNmdaConfig::new(conn())
+                };
+                Box::new(BioNmda::new(pre, post, cfg).unwrap())
+            }),
+        ),
+    ];
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION).autodiff();
+        for (model, key, x0, make) in &cases {
+            let (_, grad) = poisson_two_state_lif(&c, make, key, trainable(*x0));
+            let grad = grad.unwrap();
+            let h = 1e-6 * x0.abs().max(1.0);
+            let fd = (poisson_two_state_lif(&c, make, key, (x0 + h).into()).0
+                - poisson_two_state_lif(&c, make, key, (x0 - h).into()).0)
+                / (2.0 * h);
+            assert!(fd.abs() > 1e-3, "{backend} {model}.{key} matters ({fd:e})");
+            let rel = (grad - fd).abs() / fd.abs();
+            assert!(
+                rel <= 1e-5,
+                "{backend} {model}.{key}: bptt {grad} vs fd {fd} (rel {rel:e})"
+            );
+            println!("bptt vs central differences on {backend} f64: {model}.{key} rel {rel:e}");
+        }
+    }
+}
