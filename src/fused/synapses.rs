@@ -785,7 +785,8 @@ impl<E: HostFloat> HostProjection<E> {
     }
 
     /// The output of a presynaptically aligned synapse: per batch row, `g_post = comm(g_max·g)`
-    /// of the row's presynaptic values `g` and the output's current into `post_input`.
+    /// of the row's presynaptic values `g` and the output's current into `post_input`
+    /// (nothing at all for [`HostOutput::None`]).
     fn add_pre_aligned(
         &mut self,
         g: &[E],
@@ -793,6 +794,9 @@ impl<E: HostFloat> HostProjection<E> {
         post_v: Option<&[E]>,
         post_input: &mut [E],
     ) {
+        if matches!(self.output, HostOutput::None) {
+            return;
+        }
         let (n_pre, n_post) = (self.n_pre, self.n_post);
         for row in 0..self.rows {
             self.comm.values(&g[row * n_pre..(row + 1) * n_pre], g_post);
@@ -952,9 +956,6 @@ impl<E: HostFloat> HostSynapse<E> for TwoStateKernel<E> {
             E::run_lanes(self, (ts, spikes))
         });
         self.proj.delay = delay;
-        if matches!(self.proj.output, HostOutput::None) {
-            return;
-        }
         self.proj
             .add_pre_aligned(&self.g, &mut self.g_post, post_v, post_input);
     }

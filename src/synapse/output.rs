@@ -178,8 +178,8 @@ impl Output {
                 let v = TVal::T(v(v_post)?);
                 let block = (params.tval("cc_Mg") / params.tval("Mg_beta"))
                     * (-(params.tval("Mg_alpha") * v.clone())).exp();
-                let drive = (params.tval("E") - v) / (block + 1.0);
-                Ok(Some(g_post.clone() * drive.into_tensor_like(&g_post)))
+                let drive = ((params.tval("E") - v) / (block + 1.0)).into_tensor_like(&g_post);
+                Ok(Some(g_post * drive))
             }
         }
     }
