@@ -61,7 +61,8 @@ pub mod prelude {
     pub use crate::surrogate::{SpikeFunction, Surrogate, SurrogateFunction, TwoInputSurrogate};
     pub use crate::synapse::{
         Alpha, AlphaConfig, Ampa, AmpaConfig, BioNmda, BioNmdaConfig, CompMethod, Connector,
-        DelayStep, DualExponential, DualExponentialConfig, Exponential, ExponentialConfig, Gabaa,
-        GabaaConfig, Nmda, NmdaConfig, Output, ShortTermPlasticity, Synapse, TransmitterWindow,
+        DelayStep, Delta, DeltaConfig, DualExponential, DualExponentialConfig, Exponential,
+        ExponentialConfig, Gabaa, GabaaConfig, Nmda, NmdaConfig, Output, OutputTarget,
+        ShortTermPlasticity, Synapse, TransmitterWindow,
     };
 }

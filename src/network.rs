@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::mode::Mode;
 use crate::neuron::NeuronGroup;
 use crate::state_dict::{LoadOptions, LoadResult, StateDict};
-use crate::synapse::Synapse;
+use crate::synapse::{OutputTarget, Synapse};
 
 /// A network of neuron groups and synapses.
 ///
@@ -265,8 +265,11 @@ impl Network {
                 )
             })?;
             let v = self.groups[post].v();
-            if let Some(current) = syn.update(&ts, &spike, v)? {
-                self.groups[post].add_input(current)?;
+            if let Some(out) = syn.update(&ts, &spike, v)? {
+                match syn.target() {
+                    OutputTarget::Input => self.groups[post].add_input(out)?,
+                    OutputTarget::V => self.groups[post].add_to_v(out)?,
+                }
             }
         }
         for g in self.groups.iter_mut() {

@@ -254,6 +254,9 @@ impl<E: HostFloat> HostGroup<E> for CondHost<E> {
     fn v(&self) -> Option<&[E]> {
         Some(&self.v)
     }
+    fn v_mut(&mut self) -> Option<&mut [E]> {
+        Some(&mut self.v)
+    }
     fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
         match key {
             "V" => Some(HostSlice::f(&self.v)),

@@ -25,6 +25,7 @@ use crate::monitor::{Event, EventList, Events, Monitor, Monitors, Trace};
 use crate::network::Network;
 use crate::run_engine::{Engine, Fallback};
 use crate::runner::InputValue;
+use crate::synapse::OutputTarget;
 
 /// A runner input: the group it feeds and its value.
 #[derive(Clone, Debug)]
@@ -311,7 +312,11 @@ fn run_as<E: HostFloat>(net: &mut Network, plan: &Plan<'_>) -> Result<Ran> {
         let (Some(pre), Some(post)) = (index(s.pre()), index(s.post())) else {
             return Ok(Err(link()));
         };
-        if groups[pre].spike().is_none() || bufs[post].is_empty() {
+        let writable = match k.target() {
+            OutputTarget::Input => !bufs[post].is_empty(),
+            OutputTarget::V => groups[post].v().is_some(),
+        };
+        if groups[pre].spike().is_none() || !writable {
             return Ok(Err(link()));
         }
         synapses.push(k);
@@ -433,6 +438,7 @@ fn run_as<E: HostFloat>(net: &mut Network, plan: &Plan<'_>) -> Result<Ran> {
     // The steps.
     let start = net.step_index();
     let mut steps: Vec<Vec<u64>> = vec![Vec::new(); monitors.len()];
+    let mut v_spikes: Vec<bool> = Vec::new();
     for n in 0..n_steps {
         let k = start + n;
         let ts = StepTime::new(k, dt);
@@ -457,7 +463,21 @@ fn run_as<E: HostFloat>(net: &mut Network, plan: &Plan<'_>) -> Result<Ran> {
             let spikes = host.groups[pre]
                 .spike()
                 .expect("checked when the plan was built");
-            syn.update(&ts, spikes, host.groups[post].v(), &mut host.inputs[post]);
+            match syn.target() {
+                OutputTarget::Input => {
+                    syn.update(&ts, spikes, host.groups[post].v(), &mut host.inputs[post])
+                }
+                OutputTarget::V => {
+                    // The jump goes into V itself (the presynaptic group may be the same one,
+                    // so its spikes are copied out first).
+                    v_spikes.clear();
+                    v_spikes.extend_from_slice(spikes);
+                    let v = host.groups[post]
+                        .v_mut()
+                        .expect("checked when the plan was built");
+                    syn.update(&ts, &v_spikes, None, v);
+                }
+            }
         }
         for (g, buf) in host.groups.iter_mut().zip(&host.inputs) {
             g.update(&ts, buf);

@@ -284,6 +284,9 @@ pub trait HostGroup<E: HostFloat>: Send {
     fn spike(&self) -> Option<&[bool]>;
     /// The membrane potential, `rows × num` (`None` without one).
     fn v(&self) -> Option<&[E]>;
+    /// The membrane potential, writable (a synapse with `CUBA(target_var='V')` adds into it
+    /// before the group's update); `None` exactly when [`HostGroup::v`] is `None`.
+    fn v_mut(&mut self) -> Option<&mut [E]>;
     /// The state `key` (every state but `input`).
     fn var(&self, key: &str) -> Option<HostSlice<'_, E>>;
 }
@@ -302,6 +305,9 @@ pub trait HostSynapse<E: HostFloat>: Send {
     );
     /// Pushes the presynaptic spikes of the step that just ended into the delay line.
     fn push(&mut self, pre_spike: &[bool]);
+    /// The postsynaptic state [`HostSynapse::update`]'s `post_input` must be: the group's
+    /// accumulated `input`, or its `V` (`CUBA(target_var='V')`).
+    fn target(&self) -> crate::synapse::OutputTarget;
     /// The state `key`.
     fn var(&self, key: &str) -> Option<HostSlice<'_, E>>;
 }

@@ -213,6 +213,9 @@ impl<M: NeuronModel, E: HostFloat> HostGroup<E> for ModelHost<M, E> {
     fn v(&self) -> Option<&[E]> {
         self.v_index.map(|k| &self.states[k][..])
     }
+    fn v_mut(&mut self) -> Option<&mut [E]> {
+        self.v_index.map(|k| &mut self.states[k][..])
+    }
     fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
         if key == "spike" {
             return M::SPIKES.then(|| HostSlice::b(&self.spike));

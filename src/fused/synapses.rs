@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::fused::host::{read_float, read_spikes};
 use crate::integrate::{Method, OdeSystem, integrate_array};
 use crate::math::{Num, Real};
+use crate::synapse::OutputTarget;
 use crate::synapse::kinetics::{TransmitterWindow, TwoState, exponential_dg, gating_dg};
 use crate::synapse::stp::{facilitation_du, recovery_dx, std_spike, stp_spike};
 
@@ -598,6 +599,9 @@ pub struct HostProjection<E> {
     pub method: Method,
     /// Short-term plasticity, if any.
     pub stp: Option<HostStp<E>>,
+    /// The postsynaptic state the output adds into (`input`, or `V` for `CUBA(target_var='V')`):
+    /// the engine hands the kernel that state as its `post_input`.
+    pub target: OutputTarget,
 }
 
 /// The `exp_auto` factor `dt·φ(−dt/τ)` of a linear decay, per element or shared, computed in
@@ -848,6 +852,9 @@ impl<E: HostFloat> HostSynapse<E> for GatingKernel<E> {
     fn push(&mut self, pre_spike: &[bool]) {
         self.proj.delay.push(pre_spike);
     }
+    fn target(&self) -> OutputTarget {
+        self.proj.target
+    }
     fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
         match key {
             "g" => Some(HostSlice::f(&self.g)),
@@ -961,6 +968,9 @@ impl<E: HostFloat> HostSynapse<E> for TwoStateKernel<E> {
     }
     fn push(&mut self, pre_spike: &[bool]) {
         self.proj.delay.push(pre_spike);
+    }
+    fn target(&self) -> OutputTarget {
+        self.proj.target
     }
     fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
         match key {
@@ -1106,9 +1116,82 @@ impl<E: HostFloat> HostSynapse<E> for ExponentialKernel<E> {
     fn push(&mut self, pre_spike: &[bool]) {
         self.proj.delay.push(pre_spike);
     }
+    fn target(&self) -> OutputTarget {
+        self.proj.target
+    }
     fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
         match key {
             "g" => Some(HostSlice::f(&self.g)),
+            "delay_buffer" => bool_view(self.proj.delay.var()),
+            _ => self.proj.stp.as_ref().and_then(|st| st.var(key)),
+        }
+    }
+}
+
+/// Host kernel of `Delta` (no kinetics): per batch row, the weights of this step's
+/// presynaptic spikes (through the delay, scaled by STP) summed per postsynaptic neuron and
+/// handed to the output, which adds them into the postsynaptic `input` or `V`.
+pub struct DeltaKernel<E> {
+    proj: HostProjection<E>,
+    g_post: Vec<E>,
+}
+
+impl<E: HostFloat> DeltaKernel<E> {
+    /// From the synapse's host projection.
+    pub fn new(proj: HostProjection<E>) -> Self {
+        DeltaKernel {
+            g_post: vec![E::of(0.0); proj.n_post],
+            proj,
+        }
+    }
+}
+
+impl<E: HostFloat> HostSynapse<E> for DeltaKernel<E> {
+    fn update(
+        &mut self,
+        ts: &StepTime,
+        pre_spike: &[bool],
+        post_v: Option<&[E]>,
+        post_input: &mut [E],
+    ) {
+        let (n_pre, n_post) = (self.proj.n_pre, self.proj.n_post);
+        let mut delay = self.proj.take_delay();
+        let mut stp = self.proj.stp.take();
+        let method = self.proj.method;
+        let silent = matches!(self.proj.output, HostOutput::None);
+        with_delayed(&mut delay, pre_spike, |spikes| {
+            if let Some(st) = &mut stp {
+                st.step(spikes, n_pre, method, ts);
+            }
+            for row in (0..self.proj.rows).filter(|_| !silent) {
+                let scale = stp
+                    .as_ref()
+                    .map(|st| &st.scale[row * n_pre..(row + 1) * n_pre]);
+                self.g_post.iter_mut().for_each(|g| *g = E::of(0.0));
+                self.proj.comm.events_scaled(
+                    &spikes[row * n_pre..(row + 1) * n_pre],
+                    scale,
+                    &mut self.g_post,
+                );
+                let v = post_v.map(|v| &v[row * n_post..(row + 1) * n_post]);
+                self.proj.output.add(
+                    &self.g_post,
+                    v,
+                    &mut post_input[row * n_post..(row + 1) * n_post],
+                );
+            }
+        });
+        self.proj.stp = stp;
+        self.proj.delay = delay;
+    }
+    fn push(&mut self, pre_spike: &[bool]) {
+        self.proj.delay.push(pre_spike);
+    }
+    fn target(&self) -> OutputTarget {
+        self.proj.target
+    }
+    fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
+        match key {
             "delay_buffer" => bool_view(self.proj.delay.var()),
             _ => self.proj.stp.as_ref().and_then(|st| st.var(key)),
         }

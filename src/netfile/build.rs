@@ -18,9 +18,9 @@ use crate::neuron::{
 };
 use crate::runner::{InputValue, Runner};
 use crate::synapse::{
-    Alpha, AlphaConfig, Ampa, AmpaConfig, BioNmda, BioNmdaConfig, DualExponential,
-    DualExponentialConfig, Exponential, ExponentialConfig, Gabaa, GabaaConfig, Nmda, NmdaConfig,
-    Synapse,
+    Alpha, AlphaConfig, Ampa, AmpaConfig, BioNmda, BioNmdaConfig, Delta, DeltaConfig,
+    DualExponential, DualExponentialConfig, Exponential, ExponentialConfig, Gabaa, GabaaConfig,
+    Nmda, NmdaConfig, Synapse,
 };
 
 /// A constant external input of a group, from the file.
@@ -766,6 +766,10 @@ impl NetworkSpec {
                 Exponential::named(pre, post, deserialize::<ExponentialConfig>(t, &loc)?, name)
                     .map(|x| Box::new(x) as _),
             )?,
+            "Delta" => located(
+                Delta::named(pre, post, deserialize::<DeltaConfig>(t, &loc)?, name)
+                    .map(|x| Box::new(x) as _),
+            )?,
             "DualExponential" => located(
                 DualExponential::named(
                     pre,
@@ -790,7 +794,7 @@ impl NetworkSpec {
             other => {
                 return Err(loc.err(
                     "model",
-                    format!("unknown synapse model `{other}`; known models: [\"GABAa\", \"AMPA\", \"Exponential\", \"DualExponential\", \"Alpha\", \"NMDA\", \"BioNMDA\"]"),
+                    format!("unknown synapse model `{other}`; known models: [\"GABAa\", \"AMPA\", \"Exponential\", \"Delta\", \"DualExponential\", \"Alpha\", \"NMDA\", \"BioNMDA\"]"),
                 ));
             }
         };

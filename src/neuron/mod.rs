@@ -103,29 +103,18 @@ pub trait NeuronGroup: Dynamics {
 
     /// `input += x`; `x` is `[rows, num]` or broadcastable to it (`[1, num]`, `[rows, 1]`).
     fn add_input(&mut self, x: Tensor<2>) -> Result<()> {
-        let name = self.name().to_string();
-        if !self.has_input() {
-            return Err(Error::arg(
-                format!("{name}.input"),
-                "this group takes no input",
-            ));
-        }
-        let core = self.core_mut();
-        let cur = core.states.f("input");
-        let [r, c] = cur.dims();
-        let [xr, xc] = x.dims();
-        if !((xr == r || xr == 1) && (xc == c || xc == 1)) {
-            return Err(Error::ShapeMismatch {
-                what: format!("{name}.input"),
-                expected: vec![r, c],
-                got: vec![xr, xc],
-            });
-        }
-        core.states.set_f(
-            "input",
-            cur + x.cast(crate::spikes::float_dtype(core.ctx.dtype())),
-        );
-        Ok(())
+        add_into(self.core_mut(), "input", "this group takes no input", x)
+    }
+
+    /// `V += x` (a synapse with BrainPy's `CUBA(target_var='V')` output); `x` as for
+    /// [`NeuronGroup::add_input`].
+    fn add_to_v(&mut self, x: Tensor<2>) -> Result<()> {
+        add_into(
+            self.core_mut(),
+            "V",
+            "this group has no membrane potential V",
+            x,
+        )
     }
 
     /// `input = 0`.
@@ -151,6 +140,32 @@ pub trait NeuronGroup: Dynamics {
 
 /// The Euler–Maruyama increment `σ·√dt·ξ` of step `ts` for a `[rows, cols]` state, with the
 /// seeded draws every execution uses ([`crate::integrate::noise::step_normals`]).
+/// `state += x` for a float state of `core`, `x` broadcastable to its `[rows, num]`.
+fn add_into(
+    core: &mut crate::dynamics::Core,
+    key: &str,
+    missing: &str,
+    x: Tensor<2>,
+) -> Result<()> {
+    let what = format!("{}.{key}", core.name);
+    if !core.states.contains(key) {
+        return Err(Error::arg(what, missing));
+    }
+    let cur = core.states.f(key);
+    let [r, c] = cur.dims();
+    let [xr, xc] = x.dims();
+    if !((xr == r || xr == 1) && (xc == c || xc == 1)) {
+        return Err(Error::ShapeMismatch {
+            what,
+            expected: vec![r, c],
+            got: vec![xr, xc],
+        });
+    }
+    let dtype = crate::spikes::float_dtype(core.ctx.dtype());
+    core.states.set_f(key, cur + x.cast(dtype));
+    Ok(())
+}
+
 pub(crate) fn noise_increment(
     sigma: &TVal,
     seed: u64,

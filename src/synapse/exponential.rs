@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::comm::{CommInput, CompMethod};
+use super::comm::CompMethod;
 use super::conn::Connector;
 use super::delay::DelayStep;
 use super::kinetics::Decay;
@@ -202,24 +202,7 @@ impl Exponential {
         let core = &mut self.core;
         let proj = &self.proj;
         let s = proj.presynaptic(core, pre_spike)?;
-        let dtype = core.ctx.dtype();
-        let input = match (&proj.stp, s) {
-            (None, Spikes::Bool(mask)) => CommInput::Events { mask, scale: None },
-            (Some(stp), Spikes::Bool(mask)) => {
-                let f = Spikes::Bool(mask.clone()).to_float(dtype);
-                let scale = stp.step(&core.params, &mut core.states, f, proj.method, ts);
-                CommInput::Events {
-                    mask,
-                    scale: Some(scale),
-                }
-            }
-            (None, Spikes::Float(f)) => CommInput::Values(f),
-            (Some(stp), Spikes::Float(f)) => {
-                let scale = stp.step(&core.params, &mut core.states, f.clone(), proj.method, ts);
-                CommInput::Values(f * scale)
-            }
-        };
-        let jump = proj.comm.apply(input, core.params.get("g_max"));
+        let jump = proj.jump(core, s, ts);
         let g_old = core.states.f("g");
         let sys = Decay {
             tau: core.params.tval("tau"),

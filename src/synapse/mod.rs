@@ -6,12 +6,14 @@
 //! * [`kinetics`]: the gating and decay equations; [`output`]: `COBA` / `CUBA`;
 //! * [`delay`]: integer delays with the SPEC §4 latency rule; [`stp`]: Tsodyks–Markram STP/STD;
 //! * the synapse types [`Ampa`], [`Gabaa`], [`DualExponential`], [`Alpha`], [`Nmda`],
-//!   [`BioNmda`] (align-pre) and [`Exponential`] (align-post).
+//!   [`BioNmda`] (align-pre), [`Exponential`] (align-post) and [`Delta`] (no kinetics: a
+//!   jump of the postsynaptic V).
 
 mod ampa;
 pub mod comm;
 pub mod conn;
 pub mod delay;
+mod delta;
 mod exponential;
 pub mod kinetics;
 pub mod output;
@@ -23,9 +25,10 @@ pub use ampa::{Ampa, AmpaConfig, Gabaa, GabaaConfig};
 pub use comm::CompMethod;
 pub use conn::{Connectivity, Connector};
 pub use delay::DelayStep;
+pub use delta::{Delta, DeltaConfig};
 pub use exponential::{Exponential, ExponentialConfig};
 pub use kinetics::TransmitterWindow;
-pub use output::Output;
+pub use output::{Output, OutputTarget};
 pub use stp::ShortTermPlasticity;
 pub use two_state::{
     Alpha, AlphaConfig, BioNmda, BioNmdaConfig, DualExponential, DualExponentialConfig, Nmda,
@@ -41,7 +44,8 @@ crate::impl_module!(
     DualExponential,
     Alpha,
     Nmda,
-    BioNmda
+    BioNmda,
+    Delta
 );
 
 use burn::tensor::Tensor;
@@ -72,6 +76,12 @@ pub trait Synapse: Dynamics {
         pre_spike: &Spikes,
         post_v: Option<Tensor<2>>,
     ) -> Result<Option<Tensor<2>>>;
+
+    /// Where the value [`Synapse::update`] returns goes: the postsynaptic `input` (a current,
+    /// the default) or its `V` (BrainPy's `CUBA(target_var='V')`, [`output::Output::CubaV`]).
+    fn target(&self) -> output::OutputTarget {
+        output::OutputTarget::Input
+    }
 
     /// Pushes the presynaptic spikes of this step into the delay buffer (no-op without delay).
     fn push(&mut self, pre_spike: &Spikes) -> Result<()>;

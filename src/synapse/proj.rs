@@ -1,14 +1,14 @@
 //! What every synapse type shares: the two groups, connectivity and weights, the output, the
 //! delay line, optional STP and `stop_spike_gradient` (BrainPy's `TwoEndConn` plumbing).
 
-use burn::tensor::TensorData;
+use burn::tensor::{Tensor, TensorData};
 
-use super::comm::{Comm, CompMethod};
+use super::comm::{Comm, CommInput, CompMethod};
 use super::conn::{Connectivity, Connector};
 use super::delay::{Delay, DelayStep};
 use super::output::Output;
 use super::stp::ShortTermPlasticity;
-use crate::dynamics::{Core, Dynamics, reshape_data};
+use crate::dynamics::{Core, Dynamics, StepTime, reshape_data};
 use crate::error::{Error, Result};
 use crate::integrate::Method;
 use crate::neuron::NeuronGroup;
@@ -68,7 +68,7 @@ impl Projection {
                 format!("`{}` has no spikes to send", pre.name()),
             ));
         }
-        if !post.has_input() {
+        if spec.output.target() == super::OutputTarget::Input && !post.has_input() {
             return Err(Error::arg(
                 "post",
                 format!("`{}` takes no input", post.name()),
@@ -154,6 +154,31 @@ impl Projection {
         })
     }
 
+    /// `comm(s·a)` with weights `g_max`, for the presynaptic spikes `s` this step sees (from
+    /// [`Projection::presynaptic`]): the synapses aligned with the postsynaptic group
+    /// (Exponential, Delta). With STP its `u`/`x` advance first and each spike is scaled by its
+    /// release factor `a`; boolean spikes go event-driven where the comm is sparse.
+    pub fn jump(&self, core: &mut Core, s: Spikes, ts: &StepTime) -> Tensor<2> {
+        let dtype = core.ctx.dtype();
+        let input = match (&self.stp, s) {
+            (None, Spikes::Bool(mask)) => CommInput::Events { mask, scale: None },
+            (Some(stp), Spikes::Bool(mask)) => {
+                let f = Spikes::Bool(mask.clone()).to_float(dtype);
+                let scale = stp.step(&core.params, &mut core.states, f, self.method, ts);
+                CommInput::Events {
+                    mask,
+                    scale: Some(scale),
+                }
+            }
+            (None, Spikes::Float(f)) => CommInput::Values(f),
+            (Some(stp), Spikes::Float(f)) => {
+                let scale = stp.step(&core.params, &mut core.states, f.clone(), self.method, ts);
+                CommInput::Values(f * scale)
+            }
+        };
+        self.comm.apply(input, core.params.get("g_max"))
+    }
+
     /// Feeds the delay buffer with the presynaptic spikes of the step that just ended.
     pub fn push(&mut self, pre_spike: &Spikes) {
         if self.delay.len() > 0 {
@@ -189,7 +214,9 @@ impl Projection {
                 alpha: HParam::of_core(core, "Mg_alpha", n_post)?,
                 beta: HParam::of_core(core, "Mg_beta", n_post)?,
             },
-            Output::Cuba => HostOutput::Cuba,
+            // Into `input` or into `V`: the kernel adds `g_post` into whichever slice the
+            // engine hands it (`HostProjection::target`).
+            Output::Cuba | Output::CubaV => HostOutput::Cuba,
             Output::None => HostOutput::None,
         };
         let buffer = if self.delay.len() > 0 {
@@ -220,6 +247,7 @@ impl Projection {
             n_post,
             method: self.method,
             stp,
+            target: self.output.target(),
         })
     }
 
@@ -360,6 +388,9 @@ macro_rules! impl_synapse {
                 post_v: Option<burn::tensor::Tensor<2>>,
             ) -> $crate::error::Result<Option<burn::tensor::Tensor<2>>> {
                 self.step(ts, pre_spike, post_v)
+            }
+            fn target(&self) -> $crate::synapse::OutputTarget {
+                self.proj.output.target()
             }
             fn push(&mut self, pre_spike: &$crate::spikes::Spikes) -> $crate::error::Result<()> {
                 self.proj.push(pre_spike);

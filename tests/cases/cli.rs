@@ -499,6 +499,7 @@ fn extra_oracle_spike_steps() {
             want.len()
         );
         let _ = std::fs::remove_file(&file);
+        let _ = std::fs::remove_dir_all(&out);
     }
 }
 

@@ -1,5 +1,5 @@
-//! Oracle parity of BrainPy 2.4.6's two-state synapses (issue 15): `DualExponential`, `Alpha`,
-//! `NMDA` and `BioNMDA` against `tests/data/oracle_zoo/` (`tools/oracle_extra/gen_zoo.py`, semantics in
+//! Oracle parity of BrainPy 2.4.6's synapses of issue 15: `Delta` and the two-state
+//! `DualExponential`, `Alpha`, `NMDA` and `BioNMDA` against `tests/data/oracle_zoo/` (`tools/oracle_extra/gen_zoo.py`, semantics in
 //! `docs/zoo-reference.md` §2), every state of the synapse and the postsynaptic V, built from a
 //! network file (the registry lines in `netfile/build.rs`), on every compiled CPU backend, on
 //! the composed-op path and on the fused host engine (which must run: the engine is checked).
@@ -39,7 +39,11 @@ fn output_table(bp: &str) -> String {
         .filter(|a| !a.is_empty())
         .map(|a| {
             let (k, v) = a.split_once('=').expect("key=value");
-            format!(", {k} = {:?}", v.parse::<f64>().expect("a number"))
+            match v.parse::<f64>() {
+                Ok(x) => format!(", {k} = {x:?}"),
+                // A string argument (`target_var="input"`).
+                Err(_) => format!(", {k} = \"{}\"", v.trim_matches('"')),
+            }
         })
         .collect();
     let kind = match kind {
@@ -169,6 +173,93 @@ fn check(model: &str, name: &str, syn_states: &[&str]) {
     }
 }
 
+/// Delta (no state): only the post V; the default adds the weights straight into V, the
+/// params case (dense, g_max 0.7, 10-step delay) into `input`.
+#[test]
+fn delta_matches_brainpy() {
+    check("Delta", "delta_default", &[]);
+    check("Delta", "delta_params", &[]);
+}
+
+/// Delta onto its own group (the fused engine copies the spikes out before it writes into the
+/// same group's V) with STP, a delay and a batch: the fused path equals the composed one. Both
+/// add the same weights in the same order into the same V (the event sums run over the spiking
+/// rows in index order on both paths), so the states are equal to the last bit in float64; in
+/// float32 they agree within 4 ulp of |V| ≤ 70 (the composed exponential of the LIF step is
+/// Burn's, the lanes' their own).
+#[test]
+fn delta_onto_its_own_group_fused_equals_composed() {
+    let mode = Mode::Batching { batch_size: 2 };
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let mut net = Network::new(&c, mode).unwrap();
+        let lif = Lif::named(40, LifConfig::default(), Some("lif"), &c, mode).unwrap();
+        let cfg = DeltaConfig {
+            g_max: 0.9.into(),
+            delay_step: Some(DelayStep::Steps(3)),
+            stp: Some(ShortTermPlasticity::Std {
+                tau: 50.0.into(),
+                u: 0.3.into(),
+            }),
+            ..DeltaConfig::new(Connector::FixedProb {
+                prob: 0.2,
+                include_self: false,
+                seed: 11,
+            })
+        };
+        let syn = Delta::named(&lif, &lif, cfg, Some("rec")).unwrap();
+        net.add(lif).unwrap();
+        net.connect(syn).unwrap();
+        let drive: Vec<f64> = (0..80).map(|i| 18.0 + 0.4 * (i % 40) as f64).collect();
+        let run = |fused: bool| {
+            let mut n = net.clone();
+            let mon = Runner::new(&mut n, 0.1)
+                .unwrap()
+                .fused(fused)
+                .monitor("lif.V")
+                .unwrap()
+                .monitor("lif.spike")
+                .unwrap()
+                .monitor("rec.x")
+                .unwrap()
+                .input("lif", InputValue::Tensor(c.tensor(drive.clone(), [2, 40])))
+                .unwrap()
+                .run_steps(600)
+                .unwrap();
+            assert_eq!(
+                mon.engine().is_fused(),
+                fused,
+                "{backend}: ran {:?}",
+                mon.engine()
+            );
+            mon
+        };
+        let (a, b) = (run(false), run(true));
+        let host = |m: &Monitors, k: &str| m.get(k).unwrap().trace.to_host().unwrap();
+        let spikes: f64 = host(&a, "lif.spike").iter().sum();
+        assert!(
+            spikes > 300.0,
+            "{backend}: the network fires ({spikes} spikes)"
+        );
+        assert_eq!(
+            host(&a, "lif.spike"),
+            host(&b, "lif.spike"),
+            "{backend}: spikes"
+        );
+        let tol = match PRECISION {
+            Precision::F64 => 0.0,
+            Precision::F32 => 4.0 * 70.0 * f64::from(f32::EPSILON),
+        };
+        for key in ["lif.V", "rec.x"] {
+            let d = max_abs_diff(&host(&a, key), &host(&b, key)).0;
+            assert!(
+                d <= tol,
+                "{backend} {PRECISION}: {key} differs by {d:e} > {tol:e}"
+            );
+        }
+    }
+}
+
 #[test]
 fn dual_exponential_matches_brainpy() {
     check("DualExponential", "dualexp_default", &["g", "h"]);
@@ -196,7 +287,7 @@ fn bio_nmda_matches_brainpy() {
 
 /// What BrainPy refuses or the file format cannot mean is an error naming the key.
 #[test]
-fn bad_two_state_synapses_are_errors() {
+fn bad_zoo_synapses_are_errors() {
     // The defaults' case: no kinetic key in the file, so each bad line is the only one.
     let base = read_json(zoo("nmda_default.json"));
     for (bad, key) in [
@@ -207,6 +298,25 @@ fn bad_two_state_synapses_are_errors() {
         ("stp = { kind = \"std\" }\n", "stp"),
     ] {
         let text = network_file("NMDA", &base) + bad;
+        let c = ctx(crate::backends()[0], PRECISION);
+        let err = brainburn::netfile::NetworkSpec::parse(&text)
+            .and_then(|s| s.build(&c).map(|_| ()))
+            .expect_err(bad);
+        assert!(err.to_string().contains(key), "{bad}: {err}");
+    }
+    let base = read_json(zoo("delta_default.json"));
+    for (bad, key) in [
+        (
+            "output = { kind = \"cuba\", target_var = \"v\" }\n",
+            "expected `input` or `V`",
+        ),
+        ("tau = 2.0\n", "tau"),
+        (
+            "output = { kind = \"coba\", E = 0.0 }\ng_max = -1.0\n",
+            "g_max",
+        ),
+    ] {
+        let text = network_file("Delta", &base) + bad;
         let c = ctx(crate::backends()[0], PRECISION);
         let err = brainburn::netfile::NetworkSpec::parse(&text)
             .and_then(|s| s.build(&c).map(|_| ()))
@@ -257,8 +367,8 @@ fn poisson_two_state_lif(c: &Ctx, make: &Make, key: &str, x: ParamSpec) -> (f64,
     (value, grad)
 }
 
-/// BPTT through DualExponential (CUBA; g_max and τ_decay), NMDA (MgBlock; g_max and a) and
-/// BioNMDA (MgBlock; α₁) equals central finite differences (float64, smooth surrogate forward) within 1e-5
+/// BPTT through DualExponential (CUBA; g_max and τ_decay), NMDA (MgBlock; g_max and a),
+/// Delta (into V; g_max) and BioNMDA (MgBlock; α₁) equals central finite differences (float64, smooth surrogate forward) within 1e-5
 /// relative. float32 cannot resolve central differences to that bar: float64 only.
 #[test]
 fn bptt_through_two_state_synapses_matches_finite_differences() {
@@ -326,6 +436,20 @@ fn bptt_through_two_state_synapses_matches_finite_differences() {
                     ..NmdaConfig::new(conn())
                 };
                 Box::new(Nmda::new(pre, post, cfg).unwrap())
+            }),
+        ),
+        (
+            "Delta",
+            "g_max",
+            0.8,
+            Box::new(move |pre, post, x| {
+                // The default output: the jump goes into the LIF's V (not a current).
+                let cfg = DeltaConfig {
+                    g_max: x,
+                    delay_step: Some(DelayStep::Steps(2)),
+                    ..DeltaConfig::new(conn())
+                };
+                Box::new(Delta::new(pre, post, cfg).unwrap())
             }),
         ),
         (

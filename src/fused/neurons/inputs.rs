@@ -57,6 +57,9 @@ impl<E: HostFloat> HostGroup<E> for SpikeTimeKernel<E> {
     fn v(&self) -> Option<&[E]> {
         None
     }
+    fn v_mut(&mut self) -> Option<&mut [E]> {
+        None
+    }
     fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
         (key == "spike").then_some(HostSlice::b(&self.spike))
     }
@@ -97,6 +100,9 @@ impl<E: HostFloat> HostGroup<E> for PoissonKernel<E> {
         Some(&self.spike)
     }
     fn v(&self) -> Option<&[E]> {
+        None
+    }
+    fn v_mut(&mut self) -> Option<&mut [E]> {
         None
     }
     fn var(&self, key: &str) -> Option<HostSlice<'_, E>> {
