@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use brainburn::backend::{BackendKind, Precision};
-use brainburn::cli::bench::{bench, run_workload, table};
+use brainburn::cli::bench::{BenchOpts, bench, run_workload, table};
 use brainburn::cli::{RunOptions, run_file};
 use brainburn::error::Error;
 use clap::{Parser, Subcommand};
@@ -58,9 +58,20 @@ enum Command {
         /// Simulated time per network workload (ms).
         #[arg(long, default_value_t = 1000.0)]
         ms: f64,
-        /// N of the LIF-layer training step (T = 100, B = 16).
+        /// N of the LIF-layer training step.
         #[arg(long, default_value_t = 512)]
         lif_n: usize,
+        /// Time steps T of the LIF-layer training step.
+        #[arg(long, default_value_t = 100)]
+        lif_t: usize,
+        /// Batch B of the LIF-layer training step.
+        #[arg(long, default_value_t = 16)]
+        lif_b: usize,
+        /// Untimed steps first, in each worker (GPU backends compile kernels at first launch):
+        /// networks run this many steps before the timer starts, lif_train one untimed pass of
+        /// min(warmup, T) steps.
+        #[arg(long, default_value_t = 0)]
+        warmup: u64,
         /// Also write the rows as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -76,6 +87,12 @@ enum Command {
         ms: f64,
         #[arg(long)]
         lif_n: usize,
+        #[arg(long)]
+        lif_t: usize,
+        #[arg(long)]
+        lif_b: usize,
+        #[arg(long)]
+        warmup: u64,
     },
 }
 
@@ -134,8 +151,18 @@ fn main() -> ExitCode {
             workloads,
             ms,
             lif_n,
+            lif_t,
+            lif_b,
+            warmup,
             json,
         } => (|| {
+            let opts = BenchOpts {
+                ms,
+                lif_n,
+                lif_t,
+                lif_b,
+                warmup,
+            };
             let backends = backend
                 .split(',')
                 .map(|b| b.parse::<BackendKind>())
@@ -143,7 +170,7 @@ fn main() -> ExitCode {
             let workloads: Vec<String> =
                 workloads.split(',').map(|w| w.trim().to_string()).collect();
             let exe = std::env::current_exe().map_err(|e| Error::io("brainburn", e))?;
-            let rows = bench(&exe, &workloads, &backends, ms, lif_n)?;
+            let rows = bench(&exe, &workloads, &backends, opts)?;
             print!("{}", table(&rows));
             if let Some(path) = json {
                 let text = serde_json::to_string_pretty(&rows)
@@ -157,8 +184,18 @@ fn main() -> ExitCode {
             backend,
             ms,
             lif_n,
+            lif_t,
+            lif_b,
+            warmup,
         } => (|| {
-            let row = run_workload(&workload, backend.parse()?, ms, lif_n)?;
+            let opts = BenchOpts {
+                ms,
+                lif_n,
+                lif_t,
+                lif_b,
+                warmup,
+            };
+            let row = run_workload(&workload, backend.parse()?, opts)?;
             let text = serde_json::to_string(&row).map_err(|e| Error::arg("row", e.to_string()))?;
             println!("{text}");
             Ok(())

@@ -60,14 +60,64 @@ fn peak_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// What every workload of one `bench` run shares.
+#[derive(Clone, Copy, Debug)]
+pub struct BenchOpts {
+    /// Simulated time per network workload (ms).
+    pub ms: f64,
+    /// N of the LIF-layer training step.
+    pub lif_n: usize,
+    /// Time steps T of the LIF-layer training step.
+    pub lif_t: usize,
+    /// Batch B of the LIF-layer training step.
+    pub lif_b: usize,
+    /// Untimed steps run first, in the same process, so that the timed part holds no one-time
+    /// cost (a GPU backend compiles each kernel at its first launch). Networks run this many
+    /// steps of the same run before the timer starts; `lif_train` runs one untimed pass of
+    /// `min(warmup, T)` steps (the same kernels) first. 0: nothing untimed.
+    pub warmup: u64,
+}
+
+impl Default for BenchOpts {
+    fn default() -> Self {
+        Self {
+            ms: 1000.0,
+            lif_n: 512,
+            lif_t: 100,
+            lif_b: 16,
+            warmup: 0,
+        }
+    }
+}
+
+fn sync(ctx: &Ctx) -> Result<()> {
+    ctx.device
+        .sync()
+        .map_err(|e| Error::Backend(format!("{e:?}")))
+}
+
 /// Runs one workload in this process (the worker's job) and returns its row (without the
 /// process time, which the parent measures).
-pub fn run_workload(
-    workload: &str,
-    backend: BackendKind,
-    ms: f64,
-    lif_n: usize,
-) -> Result<BenchRow> {
+pub fn run_workload(workload: &str, backend: BackendKind, opts: BenchOpts) -> Result<BenchRow> {
+    let BenchOpts {
+        ms,
+        lif_n,
+        lif_t,
+        lif_b,
+        warmup,
+    } = opts;
+    if lif_n == 0 || lif_t == 0 || lif_b == 0 {
+        return Err(Error::arg(
+            "lif-n/lif-t/lif-b",
+            format!("must be at least 1, got N = {lif_n}, T = {lif_t}, B = {lif_b}"),
+        ));
+    }
+    if !(ms.is_finite() && ms > 0.0) {
+        return Err(Error::arg(
+            "ms",
+            format!("must be a positive number, got {ms}"),
+        ));
+    }
     let ctx = Ctx::new(backend, Precision::F32)?;
     let mode = Mode::NonBatching;
     let (mut net, dt, inputs, neurons): (_, f64, Vec<(&str, f64)>, u64) = match workload {
@@ -95,18 +145,18 @@ pub fn run_workload(
             (workloads::COBA_SIZES.0 + workloads::COBA_SIZES.1) as u64,
         ),
         "lif_train" => {
-            let (t, b) = (100usize, 16usize);
+            let (t, b) = (lif_t, lif_b);
             let actx = ctx.autodiff();
+            if warmup > 0 {
+                let w = (warmup as usize).min(t);
+                workloads::lif_layer_training(&actx, lif_n, w, b, 0)?.run()?;
+            }
             // The build (weights, LIF, the per-step inputs on the device) is not timed.
             let job = workloads::lif_layer_training(&actx, lif_n, t, b, 0)?;
-            actx.device
-                .sync()
-                .map_err(|e| Error::Backend(format!("{e:?}")))?;
+            sync(&actx)?;
             let t0 = Instant::now();
             job.run()?;
-            actx.device
-                .sync()
-                .map_err(|e| Error::Backend(format!("{e:?}")))?;
+            sync(&actx)?;
             return Ok(BenchRow {
                 workload: format!("lif_train (N={lif_n}, T={t}, B={b})"),
                 backend: backend.name().into(),
@@ -131,11 +181,13 @@ pub fn run_workload(
     for (g, x) in inputs {
         runner = runner.input(g, InputValue::Constant(x))?;
     }
+    if warmup > 0 {
+        runner.run_steps(warmup)?;
+        sync(&ctx)?;
+    }
     let t0 = Instant::now();
     let monitors = runner.run_steps(steps)?;
-    ctx.device
-        .sync()
-        .map_err(|e| Error::Backend(format!("{e:?}")))?;
+    sync(&ctx)?;
     Ok(BenchRow {
         workload: workload.into(),
         backend: backend.name().into(),
@@ -156,8 +208,7 @@ pub fn bench(
     exe: &Path,
     workloads: &[String],
     backends: &[BackendKind],
-    ms: f64,
-    lif_n: usize,
+    opts: BenchOpts,
 ) -> Result<Vec<BenchRow>> {
     let mut rows = Vec::new();
     for w in workloads {
@@ -177,9 +228,15 @@ pub fn bench(
                     "--backend",
                     b.name(),
                     "--ms",
-                    &ms.to_string(),
+                    &opts.ms.to_string(),
                     "--lif-n",
-                    &lif_n.to_string(),
+                    &opts.lif_n.to_string(),
+                    "--lif-t",
+                    &opts.lif_t.to_string(),
+                    "--lif-b",
+                    &opts.lif_b.to_string(),
+                    "--warmup",
+                    &opts.warmup.to_string(),
                 ])
                 .output()
                 .map_err(|e| Error::io(exe, e))?;

@@ -454,6 +454,31 @@ fn bench_prints_a_table_and_writes_json() {
     let (code, err) = brainburn(&["bench", "--workloads", "wb7"]);
     assert_eq!(code, 2);
     assert!(err.contains("wb7"), "{err}");
+    // The training step's T and B and the untimed warm-up reach the worker.
+    let o = Command::new(env!("CARGO_BIN_EXE_brainburn"))
+        .args([
+            "bench",
+            "--workloads",
+            "lif_train,wb100",
+            "--backend",
+            "flex",
+        ])
+        .args(["--ms", "1", "--lif-n", "8", "--lif-t", "3", "--lif-b", "2"])
+        .args(["--warmup", "2", "--json", json.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(rows[0]["workload"], "lif_train (N=8, T=3, B=2)", "{rows}");
+    assert_eq!(rows[0]["steps"], 3, "{rows}");
+    assert_eq!(
+        rows[1]["steps"], 100,
+        "wb100 times 1 ms after its warm-up: {rows}"
+    );
+    let (code, err) = brainburn(&["bench", "--workloads", "lif_train", "--lif-t", "0"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("lif-t") || err.contains("T = 0"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
