@@ -61,8 +61,9 @@ pub mod prelude {
     pub use crate::surrogate::{SpikeFunction, Surrogate, SurrogateFunction, TwoInputSurrogate};
     pub use crate::synapse::{
         Alpha, AlphaConfig, Ampa, AmpaConfig, BioNmda, BioNmdaConfig, CompMethod, Connector,
-        DelayStep, Delta, DeltaConfig, DualExponential, DualExponentialConfig, Exponential,
-        ExponentialConfig, Gabaa, GabaaConfig, Nmda, NmdaConfig, Output, OutputTarget,
+        Coupling, CouplingConfig, CouplingDelay, CouplingKind, DelayStep, Delta, DeltaConfig,
+        DualExponential, DualExponentialConfig, Exponential, ExponentialConfig, Gabaa, GabaaConfig,
+        GapJunction, GapJunctionConfig, Nmda, NmdaConfig, Output, OutputTarget,
         ShortTermPlasticity, Synapse, TransmitterWindow,
     };
 }

@@ -14,7 +14,8 @@ use crate::synapse::{OutputTarget, Synapse};
 ///
 /// One step ([`Network::update`]) follows BrainPy's order: (inputs were added by the caller)
 /// → every synapse updates, reading presynaptic spikes of the previous step through its delay
-/// and adding its output into the postsynaptic `input` → every group updates → delay buffers
+/// and adding its output into the postsynaptic `input` (gap junctions and couplings read both
+/// groups' V instead and may add into both `input`s) → every group updates → delay buffers
 /// push the new spikes. [`Network::clear_input`] then zeroes every `input`; a runner records
 /// monitors in between. Names are unique within a network; all members share its mode.
 #[derive(Debug)]
@@ -258,6 +259,26 @@ impl Network {
         let ts = StepTime::new(self.step, dt);
         for (k, syn) in self.synapses.iter_mut().enumerate() {
             let (pre, post) = self.links[k];
+            if syn.reads_v() {
+                let v_of = |g: &dyn NeuronGroup, side: &str| {
+                    g.v().ok_or_else(|| {
+                        Error::arg(
+                            syn.name(),
+                            format!("{side} group `{}` has no membrane potential V", g.name()),
+                        )
+                    })
+                };
+                let pre_v = v_of(self.groups[pre].as_ref(), "presynaptic")?;
+                let post_v = v_of(self.groups[post].as_ref(), "postsynaptic")?;
+                let out = syn.update_v(&ts, pre_v, post_v)?;
+                if let Some(x) = out.into_post {
+                    self.groups[post].add_input(x)?;
+                }
+                if let Some(x) = out.into_pre {
+                    self.groups[pre].add_input(x)?;
+                }
+                continue;
+            }
             let spike = self.groups[pre].spike().ok_or_else(|| {
                 Error::arg(
                     syn.name(),
@@ -277,6 +298,9 @@ impl Network {
         }
         for (k, syn) in self.synapses.iter_mut().enumerate() {
             let (pre, _) = self.links[k];
+            if syn.reads_v() {
+                continue;
+            }
             if let Some(spike) = self.groups[pre].spike() {
                 syn.push(&spike)?;
             }

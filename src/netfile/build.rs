@@ -18,9 +18,9 @@ use crate::neuron::{
 };
 use crate::runner::{InputValue, Runner};
 use crate::synapse::{
-    Alpha, AlphaConfig, Ampa, AmpaConfig, BioNmda, BioNmdaConfig, Delta, DeltaConfig,
-    DualExponential, DualExponentialConfig, Exponential, ExponentialConfig, Gabaa, GabaaConfig,
-    Nmda, NmdaConfig, Synapse,
+    Alpha, AlphaConfig, Ampa, AmpaConfig, BioNmda, BioNmdaConfig, Coupling, CouplingConfig, Delta,
+    DeltaConfig, DualExponential, DualExponentialConfig, Exponential, ExponentialConfig, Gabaa,
+    GabaaConfig, GapJunction, GapJunctionConfig, Nmda, NmdaConfig, Synapse,
 };
 
 /// A constant external input of a group, from the file.
@@ -744,7 +744,12 @@ impl NetworkSpec {
         let post = net
             .group(&post_name)
             .map_err(|e| loc.err("post", e.to_string()))?;
-        if !t.contains_key("method") {
+        // The V-reading synapses integrate nothing: no method key for them.
+        let v_reading = matches!(
+            model.as_str(),
+            "GapJunction" | "DiffusiveCoupling" | "AdditiveCoupling"
+        );
+        if !v_reading && !t.contains_key("method") {
             t.insert(
                 "method".into(),
                 toml::Value::String(self.method.name().into()),
@@ -791,10 +796,22 @@ impl NetworkSpec {
                 BioNmda::named(pre, post, deserialize::<BioNmdaConfig>(t, &loc)?, name)
                     .map(|x| Box::new(x) as _),
             )?,
+            "GapJunction" => located(
+                GapJunction::named(pre, post, deserialize::<GapJunctionConfig>(t, &loc)?, name)
+                    .map(|x| Box::new(x) as _),
+            )?,
+            "DiffusiveCoupling" => located(
+                Coupling::diffusive(pre, post, deserialize::<CouplingConfig>(t, &loc)?, name)
+                    .map(|x| Box::new(x) as _),
+            )?,
+            "AdditiveCoupling" => located(
+                Coupling::additive(pre, post, deserialize::<CouplingConfig>(t, &loc)?, name)
+                    .map(|x| Box::new(x) as _),
+            )?,
             other => {
                 return Err(loc.err(
                     "model",
-                    format!("unknown synapse model `{other}`; known models: [\"GABAa\", \"AMPA\", \"Exponential\", \"Delta\", \"DualExponential\", \"Alpha\", \"NMDA\", \"BioNMDA\"]"),
+                    format!("unknown synapse model `{other}`; known models: [\"GABAa\", \"AMPA\", \"Exponential\", \"Delta\", \"DualExponential\", \"Alpha\", \"NMDA\", \"BioNMDA\", \"GapJunction\", \"DiffusiveCoupling\", \"AdditiveCoupling\"]"),
                 ));
             }
         };

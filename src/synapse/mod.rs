@@ -7,14 +7,18 @@
 //! * [`delay`]: integer delays with the SPEC §4 latency rule; [`stp`]: Tsodyks–Markram STP/STD;
 //! * the synapse types [`Ampa`], [`Gabaa`], [`DualExponential`], [`Alpha`], [`Nmda`],
 //!   [`BioNmda`] (align-pre), [`Exponential`] (align-post) and [`Delta`] (no kinetics: a
-//!   jump of the postsynaptic V).
+//!   jump of the postsynaptic V);
+//! * the synapses that read membrane potentials instead of spikes: [`GapJunction`] and the
+//!   delay [`Coupling`]s (diffusive, additive).
 
 mod ampa;
 pub mod comm;
 pub mod conn;
+mod coupling;
 pub mod delay;
 mod delta;
 mod exponential;
+mod gap_junction;
 pub mod kinetics;
 pub mod output;
 mod proj;
@@ -24,9 +28,11 @@ mod two_state;
 pub use ampa::{Ampa, AmpaConfig, Gabaa, GabaaConfig};
 pub use comm::CompMethod;
 pub use conn::{Connectivity, Connector};
+pub use coupling::{Coupling, CouplingConfig, CouplingDelay, CouplingKind};
 pub use delay::DelayStep;
 pub use delta::{Delta, DeltaConfig};
 pub use exponential::{Exponential, ExponentialConfig};
+pub use gap_junction::{GapJunction, GapJunctionConfig};
 pub use kinetics::TransmitterWindow;
 pub use output::{Output, OutputTarget};
 pub use stp::ShortTermPlasticity;
@@ -45,14 +51,35 @@ crate::impl_module!(
     Alpha,
     Nmda,
     BioNmda,
-    Delta
+    Delta,
+    GapJunction,
+    Coupling
 );
 
 use burn::tensor::Tensor;
 
 use crate::dynamics::{Dynamics, StepTime};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::spikes::Spikes;
+
+/// The currents a synapse that reads membrane potentials ([`Synapse::update_v`]) adds into
+/// the `input` of its two groups.
+#[derive(Debug)]
+pub struct VCurrents {
+    /// Into the presynaptic group's `input` (a gap junction's return current).
+    pub into_pre: Option<Tensor<2>>,
+    /// Into the postsynaptic group's `input`.
+    pub into_post: Option<Tensor<2>>,
+}
+
+/// The error of calling a V-reading synapse's spike step.
+pub(crate) fn reads_v_error(name: &str) -> Error {
+    Error::arg(
+        name,
+        "this synapse reads the membrane potentials of its groups, not spikes: step it with \
+         `update_v` (a network does)",
+    )
+}
 
 /// A projection from a presynaptic to a postsynaptic group (BrainPy's `TwoEndConn`).
 ///
@@ -81,6 +108,28 @@ pub trait Synapse: Dynamics {
     /// the default) or its `V` (BrainPy's `CUBA(target_var='V')`, [`output::Output::CubaV`]).
     fn target(&self) -> output::OutputTarget {
         output::OutputTarget::Input
+    }
+
+    /// Whether this synapse reads the membrane potentials of its groups rather than the
+    /// presynaptic spikes (gap junctions, couplings): a network then steps it with
+    /// [`Synapse::update_v`] instead of [`Synapse::update`] and [`Synapse::push`].
+    fn reads_v(&self) -> bool {
+        false
+    }
+
+    /// One step of a V-reading synapse from the V of both groups before this step's neuron
+    /// update: the currents into both groups' `input` (the postsynaptic one first, as BrainPy
+    /// adds them). The default (a spike-reading synapse) is an error.
+    fn update_v(
+        &mut self,
+        _ts: &StepTime,
+        _pre_v: Tensor<2>,
+        _post_v: Tensor<2>,
+    ) -> Result<VCurrents> {
+        Err(Error::arg(
+            self.name(),
+            "this synapse reads presynaptic spikes: step it with `update`",
+        ))
     }
 
     /// Pushes the presynaptic spikes of this step into the delay buffer (no-op without delay).

@@ -136,41 +136,56 @@ fn check(model: &str, name: &str, syn_states: &[&str]) {
                 "{what}: ran {:?}",
                 mon.engine()
             );
-            let mut worst = 0.0f64;
-            for (key, n) in &columns {
-                let n = *n;
-                let trace = mon.get(key).unwrap().trace.to_host().unwrap();
-                for j in 0..n {
-                    let name_j = format!("{key}_{j}");
-                    let w = column(&hdr, &rows, &name_j);
-                    let steps = column(&hdr, &rows, "k");
-                    // The magnitude of the column's values (not of the arrival time's −1e7
-                    // "never" sentinel, which both sides hold exactly).
-                    let scale = w
-                        .iter()
-                        .filter(|x| x.abs() < 1e6)
-                        .fold(0.0f64, |m, x| m.max(x.abs()));
-                    for (&k, &y) in steps.iter().zip(&w) {
-                        let x = trace[k as usize * n + j];
-                        let bar = match PRECISION {
-                            Precision::F64 => 1e-9 * y.abs().max(1.0),
-                            Precision::F32 => {
-                                let s = num(&spread["cases"][name]["columns"][&name_j]["max_abs"]);
-                                3.0 * s + 4.0 * scale * f64::from(f32::EPSILON)
-                            }
-                        };
-                        let d = (x - y).abs();
-                        assert!(
-                            d <= bar,
-                            "{what}: {name_j} at step {k} = {x}, BrainPy {y} (|diff| {d:e} > {bar:e})"
-                        );
-                        worst = worst.max(d / bar);
-                    }
-                }
-            }
+            let worst = compare(&what, name, &mon, &columns, &hdr, &rows, &spread);
             println!("{what}: worst |diff| / bar = {worst:.3e}");
         }
     }
+}
+
+/// The worst |diff| / bar of the monitored `columns` (key, neurons) against case `name`'s
+/// oracle rows; panics at the first value over its bar.
+fn compare(
+    what: &str,
+    name: &str,
+    mon: &Monitors,
+    columns: &[(String, usize)],
+    hdr: &[String],
+    rows: &[Vec<f64>],
+    spread: &Value,
+) -> f64 {
+    let mut worst = 0.0f64;
+    for (key, n) in columns {
+        let n = *n;
+        let trace = mon.get(key).unwrap().trace.to_host().unwrap();
+        for j in 0..n {
+            let name_j = format!("{key}_{j}");
+            let w = column(hdr, rows, &name_j);
+            let steps = column(hdr, rows, "k");
+            // The magnitude of the column's values (not of the arrival time's −1e7
+            // "never" sentinel, which both sides hold exactly).
+            let scale = w
+                .iter()
+                .filter(|x| x.abs() < 1e6)
+                .fold(0.0f64, |m, x| m.max(x.abs()));
+            for (&k, &y) in steps.iter().zip(&w) {
+                let x = trace[k as usize * n + j];
+                let bar = match PRECISION {
+                    Precision::F64 => 1e-9 * y.abs().max(1.0),
+                    Precision::F32 => {
+                        let s = num(&spread["cases"][name]["columns"][&name_j]["max_abs"]);
+                        3.0 * s + 4.0 * scale * f64::from(f32::EPSILON)
+                    }
+                };
+                let d = (x - y).abs();
+                assert!(
+                    d <= bar,
+                    "{what}: {name_j} at step {k} = {x}, BrainPy {y} (|diff| {d:e} > {bar:e})"
+                );
+                worst = worst.max(d / bar);
+            }
+        }
+    }
+    worst
 }
 
 /// Delta (no state): only the post V; the default adds the weights straight into V, the
@@ -484,5 +499,249 @@ fn bptt_through_two_state_synapses_matches_finite_differences() {
             );
             println!("bptt vs central differences on {backend} f64: {model}.{key} rel {rel:e}");
         }
+    }
+}
+
+/// Runs a network file whose synapse reads V (a gap junction or a coupling) for case `name`
+/// and compares `columns` (monitor key, neurons) with the oracle. These synapses have no host
+/// kernel: the composed path runs, and a runner asked to fuse says which member declined.
+fn check_v_coupled(name: &str, text: &str, columns: &[(&str, usize)]) {
+    let want = read_json(zoo(&format!("{name}.json")));
+    let (hdr, rows) = read_csv(&zoo(&format!("{name}.csv")));
+    let spread = read_json(zoo("f32_vs_f64.json"));
+    let spec = brainburn::netfile::NetworkSpec::parse(text)
+        .unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+    let n_steps = want["n_steps"].as_u64().unwrap();
+    let columns: Vec<(String, usize)> = columns.iter().map(|(k, n)| (k.to_string(), *n)).collect();
+    let extra: Vec<String> = columns.iter().map(|(k, _)| k.clone()).collect();
+    for backend in crate::backends() {
+        let c = ctx(backend, PRECISION);
+        let what = format!("{name} on {backend} {PRECISION}");
+        let mut built = spec.build(&c).unwrap_or_else(|e| panic!("{what}: {e}"));
+        let mon = built
+            .runner(&extra)
+            .unwrap()
+            .fused(true)
+            .run_steps(n_steps)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        match mon.engine().fallback() {
+            Some(Fallback::Member { member }) => assert_eq!(member, "syn", "{what}"),
+            other => panic!("{what}: ran {:?} ({other:?})", mon.engine()),
+        }
+        let worst = compare(&what, name, &mon, &columns, &hdr, &rows, &spread);
+        println!("{what}: worst |diff| / bar = {worst:.3e}");
+    }
+}
+
+fn gap_lif_group(name: &str, meta: &Value, v0: &Value, input: &Value) -> String {
+    let lif = &meta["lif"];
+    let mut t = format!(
+        "[[groups]]\nname = \"{name}\"\nmodel = \"LIF\"\nsize = {}\n",
+        f64s(v0).len()
+    );
+    for k in ["V_rest", "V_reset", "V_th", "tau", "tau_ref", "R"] {
+        t += &format!("{k} = {:?}\n", num(&lif[k]));
+    }
+    t + &format!(
+        "V_initializer = {{ kind = \"values\", values = {:?} }}\ninput = {:?}\n\n",
+        f64s(v0),
+        f64s(input)
+    )
+}
+
+/// GapJunction: one LIF group coupled to itself (all-to-all without self-pairs, dense) and two
+/// groups joined by explicit pairs (sparse): V, spikes (through V) and `t_last_spike` as
+/// BrainPy's.
+#[test]
+fn gap_junction_matches_brainpy() {
+    let meta = read_json(zoo("gapjunction_self.json"));
+    let text = format!(
+        "dt = 0.1\nduration = 1.0\n\n{}[[synapses]]\nname = \"syn\"\nmodel = \"GapJunction\"\n\
+         pre = \"g\"\npost = \"g\"\nconn = {{ kind = \"all2all\", include_self = false }}\n\
+         g_max = 0.05\ncomp_method = \"dense\"\n",
+        gap_lif_group("g", &meta, &meta["V0"], &meta["input"])
+    );
+    check_v_coupled(
+        "gapjunction_self",
+        &text,
+        &[("g.V", 4), ("g.t_last_spike", 4)],
+    );
+    let meta = read_json(zoo("gapjunction_two.json"));
+    let text = format!(
+        "dt = 0.1\nduration = 1.0\n\n{}{}[[synapses]]\nname = \"syn\"\nmodel = \"GapJunction\"\n\
+         pre = \"a\"\npost = \"b\"\nconn = {{ kind = \"ij\", pre = [0, 1, 2, 2], post = [0, 0, 1, 0] }}\n\
+         g_max = 0.3\ncomp_method = \"sparse\"\n",
+        gap_lif_group("a", &meta, &meta["V0_a"], &meta["input_a"]),
+        gap_lif_group("b", &meta, &meta["V0_b"], &meta["input_b"])
+    );
+    check_v_coupled("gapjunction_two", &text, &[("a.V", 3), ("b.V", 2)]);
+}
+
+/// The coupling case `name` (FHN(4) coupled to itself) as a network file.
+fn coupling_file(model: &str, meta: &Value) -> String {
+    let rows: Vec<Vec<f64>> = meta["conn_mat"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(f64s)
+        .collect();
+    let mut t = format!(
+        "dt = 0.1\nduration = 1.0\n\n[[groups]]\nname = \"f\"\nmodel = \"FHN\"\nsize = 4\n\
+         V_initializer = {{ kind = \"values\", values = {:?} }}\ninput = {:?}\n\n\
+         [[synapses]]\nname = \"syn\"\nmodel = \"{model}\"\npre = \"f\"\npost = \"f\"\nconn_mat = {rows:?}\n",
+        f64s(&meta["V0"]),
+        f64s(&meta["input"]),
+    );
+    match &meta["delay_steps"] {
+        Value::Null => {}
+        d => t += &format!("delay_steps = {d}\n"),
+    }
+    t
+}
+
+/// DiffusiveCoupling and AdditiveCoupling without delay, with one delay for all pairs and (the
+/// diffusive one) with a delay matrix: FHN's V and w as BrainPy's.
+#[test]
+fn couplings_match_brainpy() {
+    for (model, name) in [
+        ("DiffusiveCoupling", "diffusive_nodelay"),
+        ("DiffusiveCoupling", "diffusive_delay"),
+        ("DiffusiveCoupling", "diffusive_delay_array"),
+        ("AdditiveCoupling", "additive_nodelay"),
+        ("AdditiveCoupling", "additive_delay"),
+    ] {
+        let text = coupling_file(model, &read_json(zoo(&format!("{name}.json"))));
+        check_v_coupled(name, &text, &[("f.V", 4), ("f.w", 4)]);
+    }
+}
+
+/// A gap junction's and a diffusive coupling's bad settings are errors naming the key.
+#[test]
+fn bad_v_coupled_synapses_are_errors() {
+    let meta = read_json(zoo("diffusive_delay.json"));
+    let base = coupling_file("DiffusiveCoupling", &meta);
+    let c = ctx(crate::backends()[0], PRECISION);
+    for (edit, key) in [
+        ("conn_mat = [[0.0, 1.0]]", "conn_mat"),
+        ("delay_steps = -2", "delay_steps"),
+        ("delay_steps = [[1, 2], [3, 4]]", "delay_steps"),
+        ("tau = 1.0", "tau"),
+    ] {
+        let field = edit.split(" = ").next().unwrap();
+        let text: String = base
+            .lines()
+            .filter(|l| !l.starts_with(&format!("{field} =")))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            + edit
+            + "\n";
+        let err = brainburn::netfile::NetworkSpec::parse(&text)
+            .and_then(|s| s.build(&c).map(|_| ()))
+            .expect_err(edit);
+        assert!(err.to_string().contains(key), "{edit}: {err}");
+    }
+    let meta = read_json(zoo("gapjunction_self.json"));
+    let group = gap_lif_group("g", &meta, &meta["V0"], &meta["input"]);
+    for (line, key) in [
+        ("g_max = { kind = \"normal\", mean = 0.0 }", "std"),
+        ("comp_method = \"csr\"", "comp_method"),
+        ("delay_step = 2", "delay_step"),
+    ] {
+        let text = format!(
+            "dt = 0.1\nduration = 1.0\n\n{group}[[synapses]]\nname = \"syn\"\nmodel = \"GapJunction\"\n\
+             pre = \"g\"\npost = \"g\"\nconn = {{ kind = \"all2all\" }}\n{line}\n"
+        );
+        let err = brainburn::netfile::NetworkSpec::parse(&text)
+            .and_then(|s| s.build(&c).map(|_| ()))
+            .expect_err(line);
+        assert!(err.to_string().contains(key), "{line}: {err}");
+    }
+}
+
+/// BPTT through a gap junction (its trainable conductance) and through a diffusive coupling
+/// with a 3-step delay (the presynaptic group's trainable τ, which reaches the loss only through
+/// the delay buffer) equals central finite differences within 1e-5 relative (float64): two LIF
+/// groups with the smooth sigmoid forward (as the two-state synapses' case), Training mode,
+/// batch 2, loss = Σ over 40 steps of the postsynaptic V.
+#[test]
+fn bptt_through_v_coupled_synapses_matches_finite_differences() {
+    if PRECISION != Precision::F64 {
+        println!("bptt vs finite differences: float64 only (see the float64 binary)");
+        return;
+    }
+    let mode = Mode::Training { batch_size: 2 };
+    let c = ctx(crate::backends()[0], PRECISION).autodiff();
+    // (loss, d loss / d x) with x = the gap junction's g_max (`gap`) or group a's τ.
+    let loss_of = |gap: bool, x: f64, train: bool| -> (f64, Option<f64>) {
+        let spec = |v: f64| if train { trainable(v) } else { v.into() };
+        let lif = |tau: ParamSpec| LifConfig {
+            surrogate: Surrogate::Sigmoid { alpha: 1.0 },
+            forward_use_surrogate: true,
+            tau,
+            ..Default::default()
+        };
+        let tau_a = if gap { 10.0.into() } else { spec(x) };
+        let a = Lif::named(3, lif(tau_a), Some("a"), &c, mode).unwrap();
+        let b = Lif::named(2, lif(8.0.into()), Some("b"), &c, mode).unwrap();
+        let syn: Box<dyn Synapse> = if gap {
+            let cfg = GapJunctionConfig {
+                g_max: spec(x),
+                ..GapJunctionConfig::new(Connector::ij(vec![0, 1, 2], vec![0, 1, 1]))
+            };
+            Box::new(GapJunction::named(&a, &b, cfg, Some("syn")).unwrap())
+        } else {
+            let cfg = CouplingConfig {
+                delay_steps: Some(CouplingDelay::Steps(3)),
+                ..CouplingConfig::new(vec![vec![0.4, 0.0], vec![0.0, 0.2], vec![0.3, 0.3]])
+            };
+            Box::new(Coupling::diffusive(&a, &b, cfg, Some("syn")).unwrap())
+        };
+        let mut net = Network::new(&c, mode).unwrap();
+        net.add(a).unwrap();
+        net.add(b).unwrap();
+        net.connect_boxed(syn).unwrap();
+        let drive = c.tensor(vec![20.0, 25.0, 30.0, 22.0, 27.0, 32.0], [2, 3]);
+        let mut loss: Option<brainburn::burn::tensor::Tensor<1>> = None;
+        for _ in 0..40 {
+            net.add_input("a", drive.clone()).unwrap();
+            net.step(0.1).unwrap();
+            let v = net.group("b").unwrap().v().unwrap().sum();
+            loss = Some(match loss {
+                None => v,
+                Some(l) => l + v,
+            });
+        }
+        let loss = loss.unwrap();
+        let value = brainburn::tensor_io::to_f64_vec(loss.clone().detach()).unwrap()[0];
+        let (member, key) = if gap { ("syn", "g_max") } else { ("a", "tau") };
+        let p = if gap {
+            net.synapse(member).unwrap().params().try_get(key).cloned()
+        } else {
+            net.group(member).unwrap().params().try_get(key).cloned()
+        };
+        let grad = match p {
+            Some(brainburn::param::NParam::Tensor(p)) if p.is_require_grad() => {
+                let grads = loss.backward();
+                let gr = p.val().grad(&grads).expect("the parameter has a gradient");
+                Some(brainburn::tensor_io::to_f64_vec(gr).unwrap()[0])
+            }
+            _ => None,
+        };
+        (value, grad)
+    };
+    for (gap, x, what) in [
+        (true, 0.2, "GapJunction g_max"),
+        (false, 10.0, "DiffusiveCoupling (a.tau)"),
+    ] {
+        let grad = loss_of(gap, x, true).1.expect("the parameter is trained");
+        let h = 1e-5 * x;
+        let fd = (loss_of(gap, x + h, false).0 - loss_of(gap, x - h, false).0) / (2.0 * h);
+        let rel = (grad - fd).abs() / fd.abs().max(1e-12);
+        println!("{what}: bptt {grad:e}, central differences {fd:e}, rel {rel:e}");
+        assert!(
+            fd.abs() > 1e-6,
+            "{what}: the loss depends on the parameter ({fd:e})"
+        );
+        assert!(rel < 1e-5, "{what}: bptt {grad} vs fd {fd} (rel {rel:e})");
     }
 }
